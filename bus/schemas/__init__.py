@@ -1,0 +1,1 @@
+"""Event contracts: loading, encoding and the Kafka wire format."""
