@@ -1,0 +1,1 @@
+"""Kafka at the edges: the local development broker and topic administration."""

@@ -1,0 +1,59 @@
+"""One typed settings object for every command, read from ``BUS_*`` variables or a ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where the bus finds Kafka, the registry and its files.
+
+    Every field can be set as ``BUS_<FIELD>`` (e.g. ``BUS_BOOTSTRAP_SERVERS``)
+    or in a ``.env`` file in the working directory.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BUS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated."
+    )
+    schema_registry_url: str = Field(
+        "http://127.0.0.1:8081", description="Base URL of a Confluent-compatible registry."
+    )
+    home: Path = Field(
+        Path.home() / ".cache" / "agency-bus",
+        description="Cache for Kafka jars, the local broker's data and logs.",
+    )
+    schemas_dir: Path = Field(PROJECT_ROOT / "schemas", description="The .avsc contracts.")
+    app_id: str = Field("agency-bus", description="Faust application id and consumer group.")
+    worker_dir: Path | None = Field(
+        None, description="Faust table state; defaults to <home>/worker/<app_id>."
+    )
+    topic_partitions: int = Field(4, ge=1, description="Partitions of the bus's own topics.")
+    dead_letter_topic: str = Field("bus.deadletters", description="Where bad input goes.")
+    heartbeat_topic: str = Field("bus.heartbeats", description="Input of the echo agent.")
+    echo_topic: str = Field("bus.echoes", description="Output of the echo agent.")
+    registry_host: str = Field("127.0.0.1", description="Interface the registry binds to.")
+    registry_port: int = Field(8081, description="Port the registry serves on.")
+    registry_topic: str = Field("_schemas", description="Compacted topic holding the schemas.")
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
+
+    @property
+    def worker_data_dir(self) -> Path:
+        return self.worker_dir or self.home / "worker" / self.app_id
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
