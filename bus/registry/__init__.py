@@ -1,0 +1,1 @@
+"""A Confluent-compatible schema registry whose state lives in a compacted Kafka topic."""
