@@ -10,7 +10,9 @@ from bus.settings import Settings
 
 
 def _node(args: argparse.Namespace, settings: Settings) -> LocalKafka:
-    return LocalKafka(settings.home, port=args.port, data_dir=args.data_dir, heap=settings.kafka_heap)
+    return LocalKafka(
+        settings.home, port=args.port, data_dir=args.data_dir, heap=settings.kafka_heap
+    )
 
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:

@@ -236,8 +236,7 @@ class LocalKafka:
             "kafka.tools.StorageTool",
             "format",
             "--ignore-formatted",
-            "-t",
-            cluster_id,
+            f"--cluster-id={cluster_id}",  # an id may start with "-"
             "-c",
             str(self.config_file),
         ]

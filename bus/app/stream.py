@@ -1,0 +1,70 @@
+"""Typed events in and out of Faust streams, with bad input sent to the dead-letter topic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bus.app.runtime import Runtime
+from bus.deadletters import DeadLetter
+from bus.errors import DecodeError, EncodeError
+from bus.schemas.event import Event
+
+log = logging.getLogger(__name__)
+
+
+async def decoded(
+    stream: Any, runtime: Runtime, dead_letters: Any, agent: str
+) -> AsyncIterator[Event]:
+    """Yield each message of a raw-bytes Faust stream as an Event.
+
+    A message that is not a bus event goes to ``dead_letters`` (a Faust topic)
+    with its original bytes and the reason; the stream goes on with the next.
+    """
+    async for item in stream.events():
+        message = item.message
+        try:
+            event = await runtime.decode(message.value)
+        except DecodeError as exc:
+            await send_dead_letter(dead_letters, message, exc.reason, str(exc), agent)
+            continue
+        yield event
+
+
+async def send_event(topic: Any, event: Event, runtime: Runtime) -> None:
+    """Send an event keyed by its conversation (or request) with CloudEvents headers."""
+    value, headers = await runtime.encode(event)
+    await topic.send(key=event.key, value=value, headers=headers)
+
+
+async def send_dead_letter(topic: Any, message: Any, reason: str, error: str, agent: str) -> None:
+    letter = DeadLetter(
+        reason=reason,
+        error=error,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=_headers(message.headers),
+        timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None,
+        agent=agent,
+    )
+    log.warning(
+        "dead letter from %s[%s]@%s: %s: %s",
+        letter.topic,
+        letter.partition,
+        letter.offset,
+        reason,
+        error,
+    )
+    await topic.send(key=letter.key, value=letter.value, headers=letter.kafka_headers())
+
+
+def _headers(headers: Any) -> list[tuple[str, bytes]]:
+    pairs = headers.items() if isinstance(headers, dict) else headers or []
+    return [(str(k), bytes(v or b"")) for k, v in pairs]
+
+
+__all__ = ["EncodeError", "decoded", "send_dead_letter", "send_event"]

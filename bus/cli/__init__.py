@@ -1,0 +1,1 @@
+"""The ``bus`` command: one sub-module per command group."""

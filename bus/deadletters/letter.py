@@ -1,0 +1,65 @@
+"""A dead letter keeps the original key, value and headers and adds headers saying why.
+
+The value stays the original bytes, as Kafka Connect's dead-letter queues do,
+so any tool can inspect or re-publish it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+Headers = list[tuple[str, bytes]]
+
+PREFIX = "bus_dlq_"
+ERROR_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reason: str
+    error: str
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = field(default_factory=list)
+    timestamp_ms: int | None = None
+    agent: str = ""
+
+    def kafka_headers(self) -> Headers:
+        """The original headers followed by the dead-letter context."""
+        context = {
+            "reason": self.reason,
+            "error": self.error[:ERROR_LIMIT],
+            "topic": self.topic,
+            "partition": str(self.partition),
+            "offset": str(self.offset),
+            "timestamp": "" if self.timestamp_ms is None else str(self.timestamp_ms),
+            "agent": self.agent,
+        }
+        own = [(f"{PREFIX}{name}", value.encode()) for name, value in context.items()]
+        originals = [(k, v) for k, v in self.headers if not k.startswith(PREFIX)]
+        return originals + own
+
+    @classmethod
+    def from_message(
+        cls, key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes | None]]
+    ) -> DeadLetter:
+        """Read a dead letter back from the dead-letter topic."""
+        pairs = [(k, v or b"") for k, v in headers]
+        context = {k.removeprefix(PREFIX): v.decode() for k, v in pairs if k.startswith(PREFIX)}
+        timestamp = context.get("timestamp")
+        return cls(
+            reason=context.get("reason", ""),
+            error=context.get("error", ""),
+            topic=context.get("topic", ""),
+            partition=int(context.get("partition", "-1")),
+            offset=int(context.get("offset", "-1")),
+            key=key,
+            value=value,
+            headers=[(k, v) for k, v in pairs if not k.startswith(PREFIX)],
+            timestamp_ms=int(timestamp) if timestamp else None,
+            agent=context.get("agent", ""),
+        )
