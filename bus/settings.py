@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         description="Cache for Kafka jars, the local broker's data and logs.",
     )
     schemas_dir: Path = Field(PROJECT_ROOT / "schemas", description="The .avsc contracts.")
+    catalogue: Path = Field(
+        PROJECT_ROOT / "deploy" / "catalogue" / "agencies.yaml",
+        description="The authority catalogue: authorities, their topics and routing rules.",
+    )
     app_id: str = Field("agency-bus", description="Faust application id and consumer group.")
     worker_dir: Path | None = Field(
         None, description="Faust table state; defaults to <home>/worker/<app_id>."
@@ -46,6 +50,9 @@ class Settings(BaseSettings):
     registry_port: int = Field(8081, description="Port the registry serves on.")
     registry_topic: str = Field("_schemas", description="Compacted topic holding the schemas.")
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    session_timeout_s: float = Field(
+        15.0, gt=0, description="How soon the group notices a dead worker and rebalances."
+    )
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,27 +20,42 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
-async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
+@asynccontextmanager
+async def admin_client(bootstrap_servers: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client, closed on exit."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        missing = [spec for spec in specs if spec.name not in existing]
-        if not missing:
-            return []
-        new = [
-            NewTopic(spec.name, spec.partitions, spec.replication, topic_configs=spec.config)
-            for spec in missing
-        ]
-        response = await admin.create_topics(new)
-        created = []
-        for name, code, message in response.topic_errors:
-            if code == TopicAlreadyExistsError.errno:
-                continue  # another process created it between our listing and our request
-            if code != 0:
-                raise ConfigurationError(f"cannot create topic {name!r}: {message} (code {code})")
-            created.append(name)
-        return created
+        yield admin
     finally:
         await admin.close()
+
+
+async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    async with admin_client(bootstrap_servers) as admin:
+        existing = set(await admin.list_topics())
+        return await create_topics(admin, [spec for spec in specs if spec.name not in existing])
+
+
+async def create_topics(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
+    """Create ``specs``; return the names created (not those that appeared meanwhile).
+
+    Kafka answers with an error code per topic rather than failing the request,
+    so each is checked here.
+    """
+    if not specs:
+        return []
+    new = [
+        NewTopic(spec.name, spec.partitions, spec.replication, topic_configs=spec.config)
+        for spec in specs
+    ]
+    response = await admin.create_topics(new)
+    created = []
+    for name, code, message in response.topic_errors:
+        if code == TopicAlreadyExistsError.errno:
+            continue  # another process created it between our listing and our request
+        if code != 0:
+            raise ConfigurationError(f"cannot create topic {name!r}: {message} (code {code})")
+        created.append(name)
+    return created
