@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from bus.schemas.cloudevents import ce_headers, dataschema
+from bus.client.status import status_update
+from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event, new_event
@@ -56,15 +59,44 @@ class Publisher:
 
     async def publish(self, topic: str, event: Event) -> Any:
         """Produce one event and wait for the broker's acknowledgement."""
-        writer = self.codec.writer(event.type)
-        value = self.codec.encode(event)
-        uri = dataschema(self.settings.schema_registry_url, writer.subject, writer.version)
-        return await self._producer.send_and_wait(
-            topic, value, key=event.key, headers=ce_headers(event, uri)
-        )
+        value, headers = self._record(event)
+        return await self._producer.send_and_wait(topic, value, key=event.key, headers=headers)
+
+    async def publish_many(self, topic: str, events: Iterable[Event]) -> list[Any]:
+        """Produce events in order, then wait for all acknowledgements at once.
+
+        Every event is encoded before any is sent, so one that does not fit its
+        schema publishes none. The idempotent producer keeps per-key order
+        across the batches in flight.
+        """
+        records = [(event.key, *self._record(event)) for event in events]
+        pending = [
+            await self._producer.send(topic, value, key=key, headers=headers)
+            for key, value, headers in records
+        ]
+        return list(await asyncio.gather(*pending))
 
     async def emit(self, topic: str, type_name: str, *, source: str, **fields: Any) -> Event:
         """Build an event with a fresh header (see ``new_event``) and publish it."""
         event = new_event(type_name, source=source, **fields)
         await self.publish(topic, event)
         return event
+
+    @staticmethod
+    def status_update(created: Event, type_name: str, *, source: str, **fields: Any) -> Event:
+        """A status event answering ``created`` (see ``bus.client.status.status_update``)."""
+        return status_update(created, type_name, source=source, **fields)
+
+    async def publish_status_update(
+        self, topic: str, created: Event, type_name: str, *, source: str, **fields: Any
+    ) -> Event:
+        """Build a status event answering ``created`` and publish it."""
+        event = status_update(created, type_name, source=source, **fields)
+        await self.publish(topic, event)
+        return event
+
+    def _record(self, event: Event) -> tuple[bytes, Headers]:
+        """The wire bytes and CloudEvents headers of an event."""
+        writer = self.codec.writer(event.type)
+        uri = dataschema(self.settings.schema_registry_url, writer.subject, writer.version)
+        return self.codec.encode(event), ce_headers(event, uri)

@@ -64,11 +64,12 @@ def new_event(
     correlation_id: str | None = None,
     causation_id: str | None = None,
     occurred_at: datetime | None = None,
+    event_id: str | None = None,
     **fields: Any,
 ) -> Event:
-    """A new event with a fresh id and the current time in its header."""
+    """A new event; a fresh id and the current time unless given."""
     header = {
-        "event_id": str(uuid.uuid4()),
+        "event_id": event_id or str(uuid.uuid4()),
         "occurred_at": occurred_at or datetime.now(UTC),
         "source": source,
         "authority": authority,
