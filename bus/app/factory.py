@@ -1,4 +1,4 @@
-"""Build the bus's Faust application from the settings."""
+"""Build the bus's Faust application from the settings and the catalogue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from bus.app.runtime import Runtime
+from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
 from bus.settings import Settings
 
@@ -15,10 +16,13 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server]
 
 
-def create_app(settings: Settings) -> tuple[Any, Runtime]:
+def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
-    from bus.app.agents import echo
+    from bus.app import faust_fixes
+    from bus.app.agents import echo, router
 
+    faust_fixes.apply()
+    catalogue = catalogue or load_catalogue(settings.catalogue)
     app = faust.App(
         settings.app_id,
         broker=faust_broker(settings.bootstrap_servers),
@@ -28,19 +32,24 @@ def create_app(settings: Settings) -> tuple[Any, Runtime]:
         topic_partitions=settings.topic_partitions,
         topic_allow_declare=True,
         producer_acks=-1,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
     )
     runtime = Runtime(settings)
     echo.register(app, runtime)
+    router.register(app, runtime, catalogue)
     return app, runtime
 
 
-def worker_topics(settings: Settings) -> list[TopicSpec]:
+def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> list[TopicSpec]:
     """The topics the worker's agents read and write, created before it starts."""
+    catalogue = catalogue or load_catalogue(settings.catalogue)
     n = settings.topic_partitions
-    return [
-        TopicSpec(settings.heartbeat_topic, n),
-        TopicSpec(settings.echo_topic, n),
-        TopicSpec(settings.dead_letter_topic, n),
-    ]
+    specs = [TopicSpec(settings.heartbeat_topic, n), TopicSpec(settings.echo_topic, n)]
+    specs += catalogue.topic_specs()
+    names = {spec.name for spec in specs}
+    if settings.dead_letter_topic not in names:
+        specs.append(TopicSpec(settings.dead_letter_topic, n))
+    return specs

@@ -1,68 +1,50 @@
 """Run the bus end to end on a local Kafka and print what happened.
 
-It starts what is not running yet (Kafka, the registry, a worker), sends the
-simulated assistants' conversations and a few poison messages through the
-echo agent, reads everything back and stops what it started.
+It starts what is not running yet (Kafka, the registry, a worker), applies
+the example catalogue's topics, sends simulated citizens' conversations with
+the authorities' assistants (plus a poison message) through the router, plays
+the agency services answering service requests, checks every delivery and
+stops what it started.
 """
 
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-
-from bus.app.factory import worker_topics
-from bus.client import Publisher
-from bus.deadletters import DeadLetter
-from bus.demo.traffic import ASSISTANTS, conversations
+from bus.catalogue import Catalogue, load_catalogue
+from bus.demo.harness import Harness
+from bus.demo.scenario import Scenario, build
 from bus.errors import BusError
-from bus.kafka.admin import ensure_topics
 from bus.kafka.local import LocalKafka, answers_metadata
-from bus.schemas.event import Event
-from bus.schemas.wire import frame
+from bus.kafka.topics import actionable, apply_topics
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, start_bus
 
-CONVERSATIONS_PER_ASSISTANT = 10
-READ_TIMEOUT_S = 120.0
-
-
-@dataclass
-class Outcome:
-    published: list[Event] = field(default_factory=list)
-    echoed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    latencies_ms: list[float] = field(default_factory=list)
-    types: Counter[str] = field(default_factory=Counter)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-
-    @property
-    def order_kept(self) -> bool:
-        sent: dict[str, list[str]] = defaultdict(list)
-        for event in self.published:
-            sent[event.subject or ""].append(event.id or "")
-        return all(self.echoed.get(cid) == ids for cid, ids in sent.items())
+CONVERSATIONS = 60
+TIMEOUT_S = 120.0
 
 
 def run_demo(settings: Settings) -> int:
+    catalogue = load_catalogue(settings.catalogue)
     with ExitStack() as started:
-        kafka_note = _ensure_kafka(settings, started)
-        asyncio.run(ensure_topics(settings.bootstrap_servers, worker_topics(settings)))
-        registry_note = _ensure_registry(settings, started)
-        log_dir = settings.home / "demo"
-        worker = start_bus("worker", ["worker"], _env(settings), log_dir)
-        started.callback(worker.stop)
         print("agency assistant bus demo")
-        print(f"  kafka     {kafka_note}")
-        print(f"  registry  {registry_note}")
+        print(f"  kafka     {_ensure_kafka(settings, started)}")
+        changes = asyncio.run(apply_topics(settings.bootstrap_servers, catalogue.topic_specs()))
+        print(
+            f"  topics    {len(catalogue.topic_specs())} from {settings.catalogue.name}, "
+            f"{len(actionable(changes))} created or changed"
+        )
+        print(f"  registry  {_ensure_registry(settings, started)}")
+        worker = start_bus("worker", ["worker"], _env(settings), settings.home / "demo")
+        started.callback(worker.stop)
         print(f"  worker    pid {worker.process.pid}, log {worker.log_file}")
-        outcome, warmup_s = asyncio.run(_exchange(settings, worker))
-        return _report(outcome, warmup_s)
+        scenario = build(catalogue, CONVERSATIONS, seed=int(time.time()))
+        harness, elapsed = asyncio.run(_exchange(settings, catalogue, scenario, worker))
+        return _report(catalogue, scenario, harness, elapsed)
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -70,6 +52,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "BUS_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BUS_SCHEMA_REGISTRY_URL": settings.schema_registry_url,
         "BUS_APP_ID": settings.app_id,
+        "BUS_CATALOGUE": str(settings.catalogue),
     }
 
 
@@ -92,137 +75,53 @@ def _ensure_registry(settings: Settings, started: ExitStack) -> str:
     if http_ok(url + "/subjects")():
         return f"{url} (already running)"
     port = urlparse(url).port or 8081
-    registry = start_bus(
-        "registry",
-        ["registry", "serve", "--port", str(port)],
-        _env(settings),
-        settings.home / "demo",
-    )
+    args = ["registry", "serve", "--port", str(port)]
+    registry = start_bus("registry", args, _env(settings), settings.home / "demo")
     started.callback(registry.stop)
     registry.wait_until(http_ok(url + "/subjects"), timeout_s=60)
     return f"{url} (started for the demo)"
 
 
-async def _exchange(settings: Settings, worker: Service) -> tuple[Outcome, float]:
-    outcome = Outcome()
-    async with Publisher(settings) as publisher:
-        reader = _Reader(settings)
-        await reader.start()
-        try:
-            began = time.monotonic()
-            warmup = next(iter(conversations(1)))
-            await publisher.publish(settings.heartbeat_topic, warmup)
-            await reader.wait_for(outcome, {warmup.id or ""}, worker)
-            warmup_s = time.monotonic() - began
-            outcome = Outcome()
-            sent_at: dict[str, float] = {}
-            for event in conversations(CONVERSATIONS_PER_ASSISTANT):
-                sent_at[event.id or ""] = time.monotonic()
-                await publisher.publish(settings.heartbeat_topic, event)
-                outcome.published.append(event)
-            await _send_poison(settings, publisher.codec.encode(outcome.published[0]))
-            await reader.wait_for(outcome, set(sent_at), worker, sent_at=sent_at, letters=3)
-        finally:
-            await reader.stop()
-    return outcome, warmup_s
+async def _exchange(
+    settings: Settings, catalogue: Catalogue, scenario: Scenario, worker: Service
+) -> tuple[Harness, float]:
+    async with Harness(settings, catalogue, scenario) as harness:
+        began = time.monotonic()
+        await harness.publish(scenario.events)
+        await harness.publish_poison()
+        await harness.read_until_done([worker], TIMEOUT_S)
+        return harness, time.monotonic() - began
 
 
-async def _send_poison(settings: Settings, good: bytes) -> None:
-    """Garbage, an unknown schema id and a truncated body: each must become a dead letter."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
-    await producer.start()
-    try:
-        for value in (b"not avro at all", frame(0x7FFFFFFF, good[5:]), good[: len(good) // 2]):
-            await producer.send_and_wait(settings.heartbeat_topic, value, key=b"poison")
-    finally:
-        await producer.stop()
-
-
-class _Reader:
-    """Reads the echo and dead-letter topics from their current ends."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False
-        )
-
-    async def start(self) -> None:
-        await self.consumer.start()
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in (self.settings.echo_topic, self.settings.dead_letter_topic)
-            for p in self.consumer.partitions_for_topic(topic) or await self._partitions(topic)
-        ]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-
-    async def _partitions(self, topic: str) -> set[int]:
-        await self.consumer._client.force_metadata_update()
-        return self.consumer.partitions_for_topic(topic) or set()
-
-    async def stop(self) -> None:
-        await self.consumer.stop()
-
-    async def wait_for(
-        self,
-        outcome: Outcome,
-        ids: set[str],
-        worker: Service,
-        sent_at: dict[str, float] | None = None,
-        letters: int = 0,
-    ) -> None:
-        from bus.app.runtime import Runtime
-
-        runtime = Runtime(self.settings)
-        deadline = time.monotonic() + READ_TIMEOUT_S
-        missing = set(ids)
-        while (missing or len(outcome.dead_letters) < letters) and time.monotonic() < deadline:
-            if not worker.running:
-                raise BusError(f"the worker stopped:\n{worker.log_tail()}")
-            batches = await self.consumer.getmany(timeout_ms=500)
-            for tp, messages in batches.items():
-                for message in messages:
-                    if tp.topic == self.settings.dead_letter_topic:
-                        letter = DeadLetter.from_message(
-                            message.key, message.value, message.headers
-                        )
-                        outcome.dead_letters.append(letter)
-                        continue
-                    event = await runtime.decode(message.value or b"")
-                    missing.discard(event.id or "")
-                    outcome.echoed[event.subject or ""].append(event.id or "")
-                    outcome.types[event.type.rsplit(".", 1)[-1]] += 1
-                    if sent_at and event.id in sent_at:
-                        outcome.latencies_ms.append((time.monotonic() - sent_at[event.id]) * 1000)
-        await runtime.close()
-        if missing:
-            raise BusError(
-                f"{len(missing)} events did not come back within {READ_TIMEOUT_S:.0f}s; "
-                f"worker log:\n{worker.log_tail()}"
-            )
-
-
-def _report(outcome: Outcome, warmup_s: float) -> int:
-    sent, back = len(outcome.published), sum(len(ids) for ids in outcome.echoed.values())
-    reasons = Counter(letter.reason for letter in outcome.dead_letters)
-    lat = sorted(outcome.latencies_ms)
-    p50 = statistics.median(lat) if lat else 0.0
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0.0
-    print(f"  first event through the worker after {warmup_s:.1f}s (start-up and rebalance)")
+def _report(catalogue: Catalogue, scenario: Scenario, harness: Harness, elapsed: float) -> int:
+    seen = harness.observed
+    per_topic = Counter(topic for topic, _ in seen.counts)
     print()
     print(
-        f"published {sent} events in {len(outcome.echoed)} conversations "
-        f"from {len(ASSISTANTS)} assistants, plus 3 poison messages"
+        f"{len(scenario.events)} events from the assistants of {len(catalogue.authorities)} "
+        f"authorities in {CONVERSATIONS} conversations, routed in {elapsed:.1f}s "
+        "(including the worker's start-up):"
     )
-    print(f"echoed back by the echo agent: {back}/{sent}")
-    for name, count in sorted(outcome.types.items()):
-        print(f"  {name:<24} {count}")
-    print(f"per-conversation order kept: {'yes' if outcome.order_kept else 'NO'}")
-    print(f"latency publish -> echo: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    print(f"dead letters: {len(outcome.dead_letters)}")
+    for authority in catalogue.authorities.values():
+        print(
+            f"  {authority.name:<40} inbox {per_topic[authority.inbox]:>4}   "
+            f"assistant {per_topic[authority.assistant_topic]:>4}"
+        )
+    print(f"conversations redirected to another authority: {len(scenario.redirects)}")
+    for conversation, (source, target) in list(scenario.redirects.items())[:3]:
+        print(f"  {conversation[:8]}  {source} -> {target}")
+    print(
+        f"service requests: {len(scenario.requests)} created, {len(seen.updates)} status "
+        "updates back to the assistants that started them"
+    )
+    reasons = Counter(seen.reasons.values())
+    print(f"dead letters: {sum(reasons.values())}")
     for reason, count in sorted(reasons.items()):
-        print(f"  {reason:<24} {count}")
-    ok = back == sent and outcome.order_kept and len(outcome.dead_letters) >= 3
-    print("demo: OK" if ok else "demo: FAILED")
-    return 0 if ok else 1
+        print(f"  {reason:<26} {count}")
+    problems = harness.problems()
+    verdict = "NO" if problems else "yes"
+    print(f"per-conversation order kept, every event where it belongs: {verdict}")
+    for problem in problems[:10]:
+        print(f"  {problem}")
+    print("demo: OK" if not problems else "demo: FAILED")
+    return 0 if not problems else 1

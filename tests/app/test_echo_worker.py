@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bus.catalogue import load_catalogue
 from bus.client import Publisher
 from bus.deadletters import DeadLetter
-from bus.demo.traffic import conversations
+from bus.demo.scenario import build
 from bus.schemas.wire import frame
 from bus.settings import Settings
 from bus.supervise import Service
@@ -54,7 +55,7 @@ async def test_worker_echoes_every_event_typed_and_in_conversation_order(
 ) -> None:
     worker = start_worker(app_id=unique_name("app"), **echo_topics)
     settings = settings_with_registry.model_copy(update=echo_topics)
-    events = list(conversations(4))
+    events = build(load_catalogue(settings.catalogue), 8).events
     async with Publisher(settings) as publisher:
         for event in events:
             await publisher.publish(settings.heartbeat_topic, event)
@@ -80,7 +81,7 @@ async def test_poison_messages_become_dead_letters_and_later_events_still_flow(
 ) -> None:
     settings = settings_with_registry.model_copy(update=echo_topics)
     start_worker(app_id=unique_name("app"), **echo_topics)
-    good = list(conversations(1))
+    good = build(load_catalogue(settings.catalogue), 2).events
     async with Publisher(settings) as publisher:
         valid = publisher.codec.encode(good[0])
         poison = {
