@@ -36,6 +36,12 @@ class Service:
         except OSError:
             return "(no log)"
 
+    def logged(self, text: str) -> bool:
+        try:
+            return text in self.log_file.read_text(errors="replace")
+        except OSError:
+            return False
+
     def wait_until(self, ready: Callable[[], bool], timeout_s: float = 60.0) -> None:
         """Poll ``ready`` until it is true; fail with the log's tail if the process dies."""
         deadline = time.monotonic() + timeout_s

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from bus.client.status import status_update
+from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
@@ -18,7 +18,7 @@ from bus.schemas.registry_client import RegistryClient
 from bus.settings import Settings
 
 
-class Publisher:
+class Publisher(AsyncResource):
     """Encodes events in the Confluent wire format and produces them with ``acks=all``.
 
     Keys are the conversation (or service request) id, so one conversation's
@@ -44,18 +44,6 @@ class Publisher:
     async def stop(self) -> None:
         await self._producer.stop()
         await self._registry.close()
-
-    async def __aenter__(self) -> Publisher:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def publish(self, topic: str, event: Event) -> Any:
         """Produce one event and wait for the broker's acknowledgement."""

@@ -7,7 +7,6 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -17,6 +16,7 @@ from aiokafka.errors import ConsumerStoppedError
 from bus.client.dedup import RecentIds
 from bus.deadletters import DeadLetter
 from bus.errors import DecodeError, RegistryError
+from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import CloudEventAttributes, Headers, parse_ce_headers
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
@@ -43,7 +43,7 @@ class Delivery:
     ce: CloudEventAttributes | None
 
 
-class Subscriber:
+class Subscriber(AsyncResource):
     """A consumer-group member that yields decoded events and commits only when told.
 
     It reads ``read_committed`` so the exactly-once router's aborted writes are
@@ -102,18 +102,6 @@ class Subscriber:
         if self._dead_letters is not None:
             await self._dead_letters.stop()
         await self._registry.close()
-
-    async def __aenter__(self) -> Subscriber:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def __aiter__(self) -> AsyncIterator[Delivery]:
         return self._deliveries()

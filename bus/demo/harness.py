@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -20,6 +19,7 @@ from bus.client import Publisher
 from bus.demo.scenario import Scenario, status_updates
 from bus.errors import BusError
 from bus.kafka.admin import ensure_topics
+from bus.lifecycle import AsyncResource
 from bus.routing.router import CREATED, REDIRECTED, SERVICE_REQUEST
 from bus.schemas.event import Event
 from bus.settings import Settings
@@ -42,7 +42,7 @@ class Observed:
         return sum(self.counts.values()) - len(self.counts)
 
 
-class Harness:
+class Harness(AsyncResource):
     def __init__(self, settings: Settings, catalogue: Catalogue, scenario: Scenario) -> None:
         self.settings = settings
         self.catalogue = catalogue
@@ -67,7 +67,7 @@ class Harness:
             (topic, eid) for eid, topics in scenario.expected.items() for topic in topics
         } | {(catalogue.topics.dead_letters, eid) for eid in scenario.dead}
 
-    async def __aenter__(self) -> Harness:
+    async def start(self) -> None:
         await ensure_topics(self.settings.bootstrap_servers, self.catalogue.topic_specs())
         await self.publisher.start()
         await self.consumer.start()
@@ -78,14 +78,8 @@ class Harness:
         ]
         self.consumer.assign(partitions)
         await self.consumer.seek_to_end(*partitions)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def stop(self) -> None:
         await self.consumer.stop()
         await self.publisher.stop()
 

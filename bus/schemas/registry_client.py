@@ -8,7 +8,6 @@ endpoint.
 from __future__ import annotations
 
 import json
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +15,7 @@ import aiohttp
 from yarl import URL
 
 from bus.errors import RegistryError
+from bus.lifecycle import AsyncResource
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 SUBJECT_NOT_FOUND = 40401
@@ -25,7 +25,7 @@ UNREACHABLE = 50300
 """Our own code, not Confluent's: nothing answered at the registry's address."""
 
 
-class RegistryClient:
+class RegistryClient(AsyncResource):
     """A registry client with caches for what cannot change.
 
     A schema id always names the same schema, and a (subject, schema) pair keeps
@@ -39,15 +39,7 @@ class RegistryClient:
         self._by_id: dict[int, str] = {}
         self._ids: dict[tuple[str, str], int] = {}
 
-    async def __aenter__(self) -> RegistryClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def stop(self) -> None:
         await self.close()
 
     async def close(self) -> None:
