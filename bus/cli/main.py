@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
     try:
         code: int = args.func(args, settings_from(args))
     except BusError as exc:

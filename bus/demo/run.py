@@ -104,7 +104,7 @@ def _report(catalogue: Catalogue, scenario: Scenario, harness: Harness, elapsed:
     )
     for authority in catalogue.authorities.values():
         print(
-            f"  {authority.name:<40} inbox {per_topic[authority.inbox]:>4}   "
+            f"  {authority.name[:44]:<44} inbox {per_topic[authority.inbox]:>4}   "
             f"assistant {per_topic[authority.assistant_topic]:>4}"
         )
     print(f"conversations redirected to another authority: {len(scenario.redirects)}")
