@@ -92,6 +92,20 @@ def start_bus(name: str, args: list[str], env: Mapping[str, str], log_dir: Path)
     return Service(name, process, log_file)
 
 
+def run_bus(
+    *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 180.0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``bus ARGS`` to completion, as a user at a shell would, and return its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "bus.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
 def http_ok(url: str) -> Callable[[], bool]:
     """A readiness check: the URL answers 2xx."""
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -20,21 +18,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bus.kafka.local import answers_metadata, free_port
 from bus.settings import Settings
-from bus.supervise import Service, http_ok, start_bus
+from bus.supervise import Service, http_ok, run_bus, start_bus
 
 NewTopicFactory = Callable[..., Awaitable[str]]
 
 
-def run_bus(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> str:
+def bus_or_fail(*args: str) -> str:
     """Run the ``bus`` command as a user would; fail the test with its output if it fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bus.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    result = run_bus(*args)
     if result.returncode != 0:
         pytest.fail(f"bus {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result.stdout
@@ -48,11 +39,11 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     port = free_port()
     node_dir = tmp_path_factory.mktemp("kafka")
-    run_bus("kafka", "start", "--port", str(port), "--data-dir", str(node_dir))
+    bus_or_fail("kafka", "start", "--port", str(port), "--data-dir", str(node_dir))
     try:
         yield f"127.0.0.1:{port}"
     finally:
-        run_bus("kafka", "stop", "--port", str(port), "--data-dir", str(node_dir))
+        bus_or_fail("kafka", "stop", "--port", str(port), "--data-dir", str(node_dir))
 
 
 @pytest.fixture(scope="session")

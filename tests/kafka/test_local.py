@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,36 +10,26 @@ import pytest
 from bus.kafka.jars import ensure_jars, jars_dir, kafka_version
 from bus.kafka.local import free_port
 from bus.settings import Settings
-
-
-def _bus(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bus.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=dict(os.environ),
-        check=False,
-    )
+from bus.supervise import run_bus
 
 
 @pytest.mark.broker
 @pytest.mark.slow
 def test_start_status_stop_and_starting_twice_is_harmless(tmp_path: Path) -> None:
     port, node = str(free_port()), str(tmp_path / "node")
-    started = _bus("kafka", "start", "--port", port, "--data-dir", node)
+    started = run_bus("kafka", "start", "--port", port, "--data-dir", node)
     try:
         assert started.returncode == 0, started.stderr
         assert f"127.0.0.1:{port}" in started.stdout and "running" in started.stdout
-        again = _bus("kafka", "start", "--port", port, "--data-dir", node)
+        again = run_bus("kafka", "start", "--port", port, "--data-dir", node)
         assert again.returncode == 0 and "already running" in again.stdout
-        status = _bus("kafka", "status", "--port", port, "--data-dir", node)
+        status = run_bus("kafka", "status", "--port", port, "--data-dir", node)
         assert status.returncode == 0
         assert "data dir" in status.stdout and "kafka.log" in status.stdout
     finally:
-        stopped = _bus("kafka", "stop", "--port", port, "--data-dir", node)
+        stopped = run_bus("kafka", "stop", "--port", port, "--data-dir", node)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
-    after = _bus("kafka", "status", "--port", port, "--data-dir", node)
+    after = run_bus("kafka", "status", "--port", port, "--data-dir", node)
     assert after.returncode == 3 and "stopped" in after.stdout
 
 
@@ -51,7 +38,7 @@ def test_a_taken_port_gives_a_clear_error_and_no_hang(tmp_path: Path) -> None:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = str(blocker.getsockname()[1])
-        result = _bus("kafka", "start", "--port", port, "--data-dir", str(tmp_path))
+        result = run_bus("kafka", "start", "--port", port, "--data-dir", str(tmp_path))
     assert result.returncode == 1
     assert f"port {port}" in result.stderr and "--port" in result.stderr
 
@@ -74,7 +61,7 @@ def test_a_broker_that_dies_while_starting_reports_the_end_of_its_log(tmp_path: 
     (node / "data" / "meta.properties").write_text(
         "version=1\nnode.id=7\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n"
     )
-    result = _bus("kafka", "start", "--port", str(free_port()), "--data-dir", str(node))
+    result = run_bus("kafka", "start", "--port", str(free_port()), "--data-dir", str(node))
     assert result.returncode == 1
     assert "exited with code" in result.stderr
     assert "kafka.log" in result.stderr and "node" in result.stderr.lower()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +24,7 @@ from bus.kafka.topics import (
     plan,
 )
 from bus.settings import PROJECT_ROOT
+from bus.supervise import run_bus
 
 EXAMPLE = PROJECT_ROOT / "deploy" / "catalogue" / "agencies.yaml"
 WEEK, MONTH = "604800000", "2592000000"
@@ -102,17 +100,6 @@ def test_a_config_unknown_to_the_topic_shows_as_new() -> None:
 # --- on the real broker ----------------------------------------------------------------------
 
 
-def _bus(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bus.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **env},
-        check=False,
-    )
-
-
 @pytest.fixture
 async def catalogue_copy(
     tmp_path: Path, unique_name: Callable[[str], str], kafka_admin: AIOKafkaAdminClient
@@ -165,7 +152,7 @@ async def test_apply_creates_every_topic_of_the_catalogue_and_a_rerun_changes_no
 ) -> None:
     catalogue = load_catalogue(catalogue_copy)
     first = await asyncio.to_thread(
-        _bus, bus_env, "topics", "apply", "--catalogue", str(catalogue_copy)
+        run_bus, "topics", "apply", "--catalogue", str(catalogue_copy), env=bus_env
     )
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("create ") == 11
@@ -179,7 +166,7 @@ async def test_apply_creates_every_topic_of_the_catalogue_and_a_rerun_changes_no
     assert await _config(kafka_admin, dead_letters, "retention.ms") == MONTH
 
     again = await asyncio.to_thread(
-        _bus, bus_env, "topics", "apply", "--catalogue", str(catalogue_copy)
+        run_bus, "topics", "apply", "--catalogue", str(catalogue_copy), env=bus_env
     )
     assert again.returncode == 0, again.stderr
     [line] = again.stdout.splitlines()
@@ -191,7 +178,7 @@ async def test_dry_run_prints_the_plan_and_changes_nothing(
     catalogue_copy: Path, bus_env: dict[str, str], kafka_admin: AIOKafkaAdminClient
 ) -> None:
     result = await asyncio.to_thread(
-        _bus, bus_env, "topics", "apply", "--dry-run", "--catalogue", str(catalogue_copy)
+        run_bus, "topics", "apply", "--dry-run", "--catalogue", str(catalogue_copy), env=bus_env
     )
     assert result.returncode == 0, result.stderr
     assert "dry run, nothing changed" in result.stdout
