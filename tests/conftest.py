@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 
+from bus.kafka.admin import TopicSpec, admin_client, create_topics
 from bus.kafka.local import answers_metadata, free_port
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
@@ -74,12 +75,8 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
 
 @pytest.fixture(scope="session")
 async def kafka_admin(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
-    try:
+    async with admin_client(kafka_bootstrap) as admin:
         yield admin
-    finally:
-        await admin.close()
 
 
 @pytest.fixture
@@ -90,15 +87,10 @@ def new_topic(
 
     async def create(prefix: str, partitions: int = 1, config: dict[str, str] | None = None) -> str:
         name = unique_name(prefix)
-        await kafka_admin.create_topics([NewTopic(name, partitions, 1, topic_configs=config or {})])
+        await create_topics(kafka_admin, [TopicSpec(name, partitions, 1, config or {})])
         return name
 
     return create
-
-
-@pytest.fixture
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")

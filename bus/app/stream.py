@@ -8,7 +8,7 @@ from typing import Any
 
 from bus.app.runtime import Runtime
 from bus.deadletters import DeadLetter
-from bus.errors import DecodeError, EncodeError
+from bus.errors import DecodeError
 from bus.schemas.event import Event
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,3 @@ async def send_dead_letter(topic: Any, message: Any, reason: str, error: str, ag
 def _headers(headers: Any) -> list[tuple[str, bytes]]:
     pairs = headers.items() if isinstance(headers, dict) else headers or []
     return [(str(k), bytes(v or b"")) for k, v in pairs]
-
-
-__all__ = ["EncodeError", "decoded", "send_dead_letter", "send_event"]

@@ -68,6 +68,16 @@ def _say(source: str, role: str, text: str, **ids: Any) -> Event:
     )
 
 
+def _ended(source: str, ids: dict[str, Any]) -> Event:
+    return new_event(
+        CONV + "ConversationEnded",
+        source=source,
+        reason="CLIENT_LEFT_WITH_ANSWER",
+        ended_by="END_USER",
+        **ids,
+    )
+
+
 def _answered(scenario: Scenario, host: Authority, other: Authority, rng: random.Random) -> None:
     ids, me = _ids(host), f"assistant:{host.code}"
     inbox = host.inbox
@@ -86,16 +96,7 @@ def _answered(scenario: Scenario, host: Authority, other: Authority, rng: random
     scenario.add(
         new_event(CONV + "ConversationRated", source=me, score=rng.randint(3, 5), **ids), inbox
     )
-    scenario.add(
-        new_event(
-            CONV + "ConversationEnded",
-            source=me,
-            reason="CLIENT_LEFT_WITH_ANSWER",
-            ended_by="END_USER",
-            **ids,
-        ),
-        inbox,
-    )
+    scenario.add(_ended(me, ids), inbox)
 
 
 def _redirected(scenario: Scenario, host: Authority, other: Authority, rng: random.Random) -> None:
@@ -110,16 +111,7 @@ def _redirected(scenario: Scenario, host: Authority, other: Authority, rng: rand
     forwarded = (other.inbox, other.assistant_topic)
     scenario.add(_say(me, "END_USER", "Thanks for passing me on.", **ids), *forwarded)
     scenario.add(_say(them, "BOT", f"{other.name} here.", **ids), other.inbox, host.assistant_topic)
-    scenario.add(
-        new_event(
-            CONV + "ConversationEnded",
-            source=me,
-            reason="CLIENT_LEFT_WITH_ANSWER",
-            ended_by="END_USER",
-            **ids,
-        ),
-        *forwarded,
-    )
+    scenario.add(_ended(me, ids), *forwarded)
 
 
 def _service_request(
