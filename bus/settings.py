@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         15.0, gt=0, description="How soon the group notices a dead worker and rebalances."
     )
+    metrics_host: str = Field("127.0.0.1", description="Interface the worker's /metrics binds to.")
+    metrics_port: int = Field(9101, description="Port of the worker's /metrics endpoint.")
+    metrics_lag_interval_s: float = Field(
+        5.0, gt=0, description="How often the worker samples its consumer lag."
+    )
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
 
     @property

@@ -9,6 +9,7 @@ import faust
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
+from bus.metrics.worker import instrument
 from bus.settings import Settings
 
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     runtime = Runtime(settings)
     echo.register(app, runtime)
     router.register(app, runtime, catalogue)
+    instrument(app, settings, catalogue, runtime.contracts)
     return app, runtime
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from bus.app.runtime import Runtime
 from bus.deadletters import DeadLetter
 from bus.errors import DecodeError
+from bus.metrics.agents import dead_lettered, observed
 from bus.schemas.event import Event
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ async def decoded(
     A message that is not a bus event goes to ``dead_letters`` (a Faust topic)
     with its original bytes and the reason; the stream goes on with the next.
     """
-    async for item in stream.events():
+    async for item in observed(stream.events(), agent):
         message = item.message
         try:
             event = await runtime.decode(message.value)
@@ -39,6 +40,7 @@ async def send_event(topic: Any, event: Event, runtime: Runtime) -> None:
 
 
 async def send_dead_letter(topic: Any, message: Any, reason: str, error: str, agent: str) -> None:
+    dead_lettered(agent, message.topic, reason)
     letter = DeadLetter(
         reason=reason,
         error=error,

@@ -7,6 +7,7 @@ import asyncio
 
 from bus.app.factory import create_app, worker_topics
 from bus.kafka.admin import ensure_topics
+from bus.metrics.http import serve_metrics
 from bus.settings import Settings
 
 
@@ -16,6 +17,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(ensure_topics(settings.bootstrap_servers, worker_topics(settings)))
     app, _runtime = create_app(settings)
+    serve_metrics(settings.metrics_host, settings.metrics_port)
     worker = Worker(app, loglevel=args.loglevel, quiet=True)
     worker.execute_from_commandline()
     return 0

@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 
 from bus.errors import RegistryError
 from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.metrics.http import add_metrics_route, http_metrics
 from bus.registry.api import STORE, errors, routes
 from bus.registry.store import Record, RegistryState, SchemaStore
 from bus.settings import Settings
@@ -139,8 +140,9 @@ def create_app(settings: Settings) -> web.Application:
         yield
         await kafka.stop()
 
-    app = web.Application(middlewares=[errors])
+    app = web.Application(middlewares=[http_metrics("registry"), errors])
     app.add_routes(routes)
+    add_metrics_route(app)
     app.cleanup_ctx.append(store_context)
     return app
 

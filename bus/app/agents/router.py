@@ -15,6 +15,7 @@ from bus.app.runtime import Runtime
 from bus.app.stream import send_dead_letter
 from bus.catalogue import Catalogue
 from bus.errors import ConfigurationError, DecodeError
+from bus.metrics.agents import observed
 from bus.routing import Decision, Origin, SubjectState, route
 
 NAME = "router"
@@ -37,7 +38,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         return outputs[name]
 
     async def router(stream: Any) -> None:
-        async for item in stream.events():
+        async for item in observed(stream.events(), NAME):
             message = item.message
             origin: Origin = "service" if message.topic == topics.service_updates else "assistant"
             try:
