@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck pytest kafka-start kafka-stop clean
+.PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,12 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP) ## create .venv with the bus and its dev tools
+install: system-deps $(STAMP) ## create .venv with the bus and its dev tools
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps: ## Debian packages the tests use: prometheus (promtool, and a real server)
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
 
-test: lint typecheck pytest ## ruff, mypy --strict and the whole test suite on a real broker
+test: lint typecheck promtool pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check bus tests
@@ -29,6 +34,10 @@ lint: $(STAMP) ## ruff lint and format check
 
 typecheck: $(STAMP) ## mypy --strict on bus/
 	$(BIN)/mypy
+
+promtool: system-deps ## check the Prometheus config and alert rules, run the rule unit tests
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
 
 pytest: $(STAMP) ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest

@@ -131,6 +131,7 @@ def start_worker(
             "BUS_BOOTSTRAP_SERVERS": settings_with_registry.bootstrap_servers,
             "BUS_SCHEMA_REGISTRY_URL": settings_with_registry.schema_registry_url,
             "BUS_WORKER_DIR": str(tmp_path / f"state-{name}"),
+            "BUS_METRICS_PORT": str(free_port()),
             **{f"BUS_{key.upper()}": value for key, value in settings.items()},
         }
         service = start_bus(name, ["worker"], env, tmp_path / "logs")
