@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest, start_http_server
+from prometheus_client import REGISTRY, start_http_server
+from prometheus_client.exposition import choose_encoder
 
 from bus.metrics.definitions import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 from bus.metrics.labels import http_method
@@ -48,9 +49,9 @@ def http_metrics(server: str) -> Middleware:
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
-    return web.Response(
-        body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
+    """The exposition format the scraper asks for (OpenMetrics for Prometheus)."""
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return web.Response(body=encode(REGISTRY), headers={"Content-Type": content_type})
 
 
 def add_metrics_route(app: web.Application) -> None:
