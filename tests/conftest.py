@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.kafka.admin import TopicSpec, admin_client, create_topics
@@ -141,3 +142,37 @@ def start_worker(
     yield start
     for service in started:
         service.stop()
+
+
+def _authority(prefix: str, code: str, name: str, owns: str) -> dict[str, object]:
+    return {
+        "code": code,
+        "name": name,
+        "inbox": f"{prefix}.inbox.{code}",
+        "assistant_topic": f"{prefix}.assistant.{code}",
+        "services": [f"{owns}-application"],
+        "intents": [owns],
+    }
+
+
+@pytest.fixture
+def catalogue_path(tmp_path: Path, unique_name: Callable[[str], str]) -> Path:
+    """A catalogue of three authorities on topics of this test only."""
+    prefix = unique_name("rt")
+    document = {
+        "topics": {
+            "defaults": {"partitions": 4, "replication_factor": 1},
+            "assistant_events": f"{prefix}.assistant-events",
+            "service_updates": f"{prefix}.service-updates",
+            "dead_letters": f"{prefix}.deadletters",
+        },
+        "authorities": [
+            _authority(prefix, "police", "Police and Border Guard Board", "passport"),
+            _authority(prefix, "tax-board", "Tax and Customs Board", "tax"),
+            _authority(prefix, "social-insurance", "Social Insurance Board", "pension"),
+        ],
+        "routing": {"fallback": "police"},
+    }
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path

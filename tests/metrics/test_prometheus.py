@@ -37,34 +37,6 @@ READY = "Worker ready"
 Vector = dict[tuple[str, ...], float]
 
 
-@pytest.fixture
-def catalogue_path(tmp_path: Path, unique_name: Callable[[str], str]) -> Path:
-    """Two authorities on topics of this test only."""
-    prefix = unique_name("obs")
-    authorities = [
-        {"code": code, "name": name, "inbox": f"{prefix}.inbox.{code}",
-         "assistant_topic": f"{prefix}.assistant.{code}",
-         "services": [f"{owns}-application"], "intents": [owns]}
-        for code, name, owns in (
-            ("police", "Police and Border Guard Board", "passport"),
-            ("tax-board", "Tax and Customs Board", "tax"),
-        )
-    ]  # fmt: skip
-    document = {
-        "topics": {
-            "defaults": {"partitions": 4, "replication_factor": 1},
-            "assistant_events": f"{prefix}.assistant-events",
-            "service_updates": f"{prefix}.service-updates",
-            "dead_letters": f"{prefix}.deadletters",
-        },
-        "authorities": authorities,
-        "routing": {"fallback": "police"},
-    }
-    path = tmp_path / "catalogue.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
 def render_config(targets: dict[str, str], directory: Path) -> Path:
     """The project's prometheus.yml with these jobs' targets, scraping every second."""
     config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())

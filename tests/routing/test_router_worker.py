@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.catalogue import load_catalogue
@@ -27,39 +26,6 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 CONVERSATIONS = 2300  # ~10,500 events from assistants, plus the services' status updates
 TIMEOUT_S = 240.0
 READY = "Worker ready"  # what Faust logs once a rebalance is done
-
-
-def _authority(prefix: str, code: str, name: str, owns: str) -> dict[str, object]:
-    return {
-        "code": code,
-        "name": name,
-        "inbox": f"{prefix}.inbox.{code}",
-        "assistant_topic": f"{prefix}.assistant.{code}",
-        "services": [f"{owns}-application"],
-        "intents": [owns],
-    }
-
-
-@pytest.fixture
-def catalogue_path(tmp_path: Path, unique_name: Callable[[str], str]) -> Path:
-    prefix = unique_name("rt")
-    document = {
-        "topics": {
-            "defaults": {"partitions": 4, "replication_factor": 1},
-            "assistant_events": f"{prefix}.assistant-events",
-            "service_updates": f"{prefix}.service-updates",
-            "dead_letters": f"{prefix}.deadletters",
-        },
-        "authorities": [
-            _authority(prefix, "police", "Police and Border Guard Board", "passport"),
-            _authority(prefix, "tax-board", "Tax and Customs Board", "tax"),
-            _authority(prefix, "social-insurance", "Social Insurance Board", "pension"),
-        ],
-        "routing": {"fallback": "police"},
-    }
-    path = tmp_path / "catalogue.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
 
 
 async def _run(
