@@ -1,7 +1,7 @@
 """Helpers for the escalation and audit services to keep their metrics.
 
-Call them where the state changes; ``authority`` must be a catalogue code
-(label values stay bounded).
+Call them where the state changes; ``authority`` must be a catalogue code and
+``chain`` an audit-topic partition (label values stay bounded).
 """
 
 from __future__ import annotations
@@ -47,14 +47,15 @@ def sla_breached(authority: str, level: str) -> None:
     ESCALATION_SLA_BREACHES.labels(authority, level).inc()
 
 
-def audit_appended(sequence: int, count: int = 1) -> None:
-    """``count`` records were appended; ``sequence`` is the chain's new head."""
-    AUDIT_RECORDS.inc(count)
-    AUDIT_CHAIN_HEAD.set(sequence)
+def audit_appended(chain: int, sequence: int, count: int = 1) -> None:
+    """``count`` records were appended to ``chain`` (its audit-topic partition);
+    ``sequence`` is the position (offset) of its new head."""
+    AUDIT_RECORDS.labels(str(chain)).inc(count)
+    AUDIT_CHAIN_HEAD.labels(str(chain)).set(sequence)
 
 
-def audit_checkpointed(sequence: int, at: datetime) -> None:
-    """A signed checkpoint covering the chain up to ``sequence`` was written at ``at``."""
-    AUDIT_CHECKPOINTS.inc()
-    AUDIT_LAST_CHECKPOINT.set(at.timestamp())
-    AUDIT_LAST_CHECKPOINT_SEQUENCE.set(sequence)
+def audit_checkpointed(chain: int, sequence: int, at: datetime) -> None:
+    """A signed checkpoint of ``chain``, covering it up to ``sequence``, was written ``at``."""
+    AUDIT_CHECKPOINTS.labels(str(chain)).inc()
+    AUDIT_LAST_CHECKPOINT.labels(str(chain)).set(at.timestamp())
+    AUDIT_LAST_CHECKPOINT_SEQUENCE.labels(str(chain)).set(sequence)

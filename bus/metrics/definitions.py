@@ -119,26 +119,31 @@ ESCALATION_SLA_BREACHES = Counter(
     ["authority", "level"],
 )
 
-# --- audit (hash-chained log with signed checkpoints) -------------------------------------
+# --- audit (hash chains with signed checkpoints, one chain per audit-topic partition) ----
 AUDIT_RECORDS = Counter(
     "bus_audit_records",
-    "Records appended to the audit hash chain.",
+    "Records appended to an audit hash chain.",
+    ["chain"],
 )
 AUDIT_CHAIN_HEAD = Gauge(
     "bus_audit_chain_head_sequence",
-    "Sequence number of the newest record of the audit hash chain.",
+    "Position of the newest record of an audit chain (its offset on the audit topic).",
+    ["chain"],
 )
 AUDIT_CHECKPOINTS = Counter(
     "bus_audit_checkpoints",
-    "Signed checkpoints written for the audit chain.",
+    "Signed checkpoints written for an audit chain.",
+    ["chain"],
 )
 AUDIT_LAST_CHECKPOINT = Gauge(
     "bus_audit_last_checkpoint_timestamp_seconds",
-    "Unix time of the newest signed checkpoint; its age is time() minus this value.",
+    "Unix time of a chain's newest signed checkpoint; its age is time() minus this value.",
+    ["chain"],
 )
 AUDIT_LAST_CHECKPOINT_SEQUENCE = Gauge(
     "bus_audit_last_checkpoint_sequence",
-    "Chain sequence number the newest signed checkpoint covers.",
+    "Position of the newest record a chain's latest signed checkpoint covers.",
+    ["chain"],
 )
 
 # Label values for what is not known or not in the bounded vocabulary.

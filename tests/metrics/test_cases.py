@@ -36,12 +36,12 @@ def test_an_unknown_transition_is_refused_naming_the_known_ones() -> None:
         cases.case_transition("police", "lost")
 
 
-def test_audit_metrics_show_the_head_and_the_last_checkpoint() -> None:
-    before = _value("bus_audit_records_total") or 0.0
-    cases.audit_appended(41, count=2)
+def test_audit_metrics_show_each_chains_head_and_last_checkpoint() -> None:
+    before = _value("bus_audit_records_total", chain="3") or 0.0
+    cases.audit_appended(3, 41, count=2)
     moment = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-    cases.audit_checkpointed(40, moment)
-    assert _value("bus_audit_records_total") == before + 2
-    assert _value("bus_audit_chain_head_sequence") == 41
-    assert _value("bus_audit_last_checkpoint_sequence") == 40
-    assert _value("bus_audit_last_checkpoint_timestamp_seconds") == moment.timestamp()
+    cases.audit_checkpointed(3, 40, moment)
+    assert _value("bus_audit_records_total", chain="3") == before + 2
+    assert _value("bus_audit_chain_head_sequence", chain="3") == 41
+    assert _value("bus_audit_last_checkpoint_sequence", chain="3") == 40
+    assert _value("bus_audit_last_checkpoint_timestamp_seconds", chain="3") == moment.timestamp()
