@@ -2,8 +2,9 @@
 
 Traffic goes through the router of a ``bus worker`` process (the demo's harness
 plays the assistants and agency services); Prometheus' query API must then
-report what the harness itself read from Kafka, and the dead-letter alert of
-``deploy/prometheus/alerts.yml`` must fire.
+report what the harness itself read from Kafka, the dead-letter alert of
+``deploy/prometheus/alerts.yml`` must fire, and the worker-down alert must
+start once the worker stops.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ async def _registry_requests(registry_url: str, session: aiohttp.ClientSession) 
     return 0.0
 
 
-async def test_prometheus_reports_what_the_worker_routed_and_fires_the_dead_letter_alert(
+async def test_prometheus_reports_what_the_worker_routed_and_alerts_on_dead_letters_and_its_stop(
     settings_with_registry: Settings,
     registry_url: str,
     catalogue_path: Path,
@@ -237,3 +238,17 @@ async def test_prometheus_reports_what_the_worker_routed_and_fires_the_dead_lett
             and a["state"] == "firing"
         }
         assert firing == set(reasons)
+
+        worker.stop()
+        await api.until({'up{job="bus-worker"}': (("job",), {("bus-worker",): 0.0})})
+        for _ in range(30):  # rules are evaluated every second
+            states = await _alert_states(api, "BusWorkerDown")
+            if states:
+                break
+            await asyncio.sleep(1)
+        assert states and states <= {"pending", "firing"}
+
+
+async def _alert_states(api: PrometheusApi, name: str) -> set[str]:
+    alerts = (await api.get("/api/v1/alerts"))["alerts"]
+    return {a["state"] for a in alerts if a["labels"]["alertname"] == name}
