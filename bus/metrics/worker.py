@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -38,7 +39,8 @@ def instrument(
 
     async def consumer_lag() -> None:
         try:
-            await sampler.sample(app.consumer)
+            async with asyncio.timeout(max(10.0, 2 * settings.metrics_lag_interval_s)):
+                await sampler.sample(app.consumer)
         except Exception as exc:  # a rebalance or a broker hiccup: try again next time
             log.debug("cannot sample consumer lag yet: %r", exc)
 
