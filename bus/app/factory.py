@@ -9,6 +9,7 @@ import faust
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
+from bus.kafka.connection import faust_credentials
 from bus.settings import Settings
 
 
@@ -26,10 +27,12 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     app = faust.App(
         settings.app_id,
         broker=faust_broker(settings.bootstrap_servers),
+        broker_credentials=faust_credentials(settings),
         store="rocksdb://",
         datadir=str(settings.worker_data_dir),
         processing_guarantee=settings.processing_guarantee,
         topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,
         producer_acks=-1,
         broker_session_timeout=settings.session_timeout_s,
