@@ -1,0 +1,110 @@
+"""Three KRaft nodes on loopback as one cluster, to test what happens when a broker dies.
+
+Every node is broker and controller; the three controllers form the quorum,
+so the cluster keeps working with one node down. Broker ports are ``port``,
+``port + 1``, ``port + 2``; the controller ports and the cluster id are
+chosen once and kept in ``cluster.json`` in the cluster's folder, so
+``start``, ``status`` and ``stop`` work from different processes and a node
+can be restarted after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bus.errors import LocalKafkaError
+from bus.kafka.local import HOST, LocalKafka, Quorum, SaslAdmin, free_port, new_cluster_id
+
+CLUSTER_PORT = 19092
+"""Default first broker port of a cluster: away from the single node's 9092."""
+
+
+@dataclass(frozen=True)
+class ClusterLayout:
+    cluster_id: str
+    controller_ports: list[int]
+
+    @property
+    def voters(self) -> str:
+        return ",".join(
+            f"{node_id}@{HOST}:{port}" for node_id, port in enumerate(self.controller_ports, 1)
+        )
+
+
+class LocalCluster:
+    """``brokers`` LocalKafka nodes in ``<home>/kafka/cluster-<port>/node-<id>``."""
+
+    def __init__(
+        self,
+        home: Path,
+        port: int = CLUSTER_PORT,
+        data_dir: Path | None = None,
+        *,
+        brokers: int = 3,
+        heap: str = "384m",
+        sasl: SaslAdmin | None = None,
+    ) -> None:
+        if brokers < 2:
+            raise LocalKafkaError("a cluster has at least two brokers; use LocalKafka for one")
+        self.port = port
+        self.dir = data_dir or home / "kafka" / f"cluster-{port}"
+        layout = self._layout(brokers)
+        replication = min(3, brokers)
+        self.nodes = [
+            LocalKafka(
+                home,
+                port=port + index,
+                data_dir=self.dir / f"node-{index + 1}",
+                heap=heap,
+                sasl=sasl,
+                quorum=Quorum(
+                    node_id=index + 1,
+                    controller_port=layout.controller_ports[index],
+                    voters=layout.voters,
+                    cluster_id=layout.cluster_id,
+                    replication=replication,
+                ),
+            )
+            for index in range(brokers)
+        ]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    def start(self) -> list[bool]:
+        """Start every node that is not running (together: a quorum needs two) and wait."""
+        launched = [node.launch() for node in self.nodes]
+        for node, started in zip(self.nodes, launched, strict=True):
+            if started:
+                node.wait_until_ready()
+        return launched
+
+    def stop(self) -> list[bool]:
+        return [node.stop() for node in self.nodes]
+
+    def _layout(self, brokers: int) -> ClusterLayout:
+        path = self.dir / "cluster.json"
+        try:
+            data = json.loads(path.read_text())
+            layout = ClusterLayout(data["cluster_id"], [int(p) for p in data["controller_ports"]])
+            if len(layout.controller_ports) == brokers:
+                return layout
+            raise LocalKafkaError(
+                f"the cluster in {self.dir} has {len(layout.controller_ports)} brokers, "
+                f"not {brokers}: give another --data-dir"
+            )
+        except (OSError, ValueError, KeyError):
+            pass
+        taken = {self.port + index for index in range(brokers)}
+        ports: list[int] = []
+        while len(ports) < brokers:
+            port = free_port()
+            if port not in taken and port not in ports:
+                ports.append(port)
+        layout = ClusterLayout(new_cluster_id(), ports)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(layout.__dict__))
+        return layout
