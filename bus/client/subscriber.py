@@ -93,6 +93,9 @@ class Subscriber(AsyncResource):
         self._stopping = False
 
     async def start(self) -> None:
+        from bus.security.access import require_readable
+
+        await require_readable(self.settings, self.topics)
         await self._consumer.start()
         self._consumer.subscribe(self.topics, listener=_OnRevoke(self._forget))
 

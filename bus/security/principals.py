@@ -161,6 +161,7 @@ def _router(catalogue: Catalogue, settings: Settings) -> Principal:
     grants = _Grants("router")
     grants.topics(Operation.READ, t.assistant_events, t.service_updates, settings.heartbeat_topic)
     grants.topics(Operation.WRITE, *outputs, t.dead_letters, settings.echo_topic)
+    grants.topics(Operation.CREATE, settings.heartbeat_topic, settings.echo_topic)
     grants._add(Resource.TOPIC, settings.app_id, Pattern.PREFIXED, Operation.ALL)
     grants._add(Resource.GROUP, settings.app_id, Pattern.LITERAL, Operation.READ)
     for operation in (Operation.WRITE, Operation.DESCRIBE):
