@@ -95,7 +95,11 @@ class Subscriber(AsyncResource):
     async def start(self) -> None:
         from bus.security.access import require_readable
 
-        await require_readable(self.settings, self.topics)
+        try:
+            await require_readable(self.settings, self.topics)
+        except BaseException:
+            await self._registry.close()
+            raise
         await self._consumer.start()
         self._consumer.subscribe(self.topics, listener=_OnRevoke(self._forget))
 

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bus.errors import LocalKafkaError
-from bus.kafka.local import HOST, LocalKafka, Quorum, SaslAdmin, free_port, new_cluster_id
+from bus.kafka.local import (
+    HOST,
+    LocalKafka,
+    Quorum,
+    SaslAdmin,
+    free_port,
+    new_cluster_id,
+    port_is_free,
+)
 
 CLUSTER_PORT = 19092
 """Default first broker port of a cluster: away from the single node's 9092."""
@@ -108,3 +116,12 @@ class LocalCluster:
         self.dir.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(layout.__dict__))
         return layout
+
+
+def free_base_port(count: int = 3) -> int:
+    """A port P with P .. P+count-1 all free on loopback (for a cluster's brokers)."""
+    for _ in range(100):
+        base = free_port()
+        if all(port_is_free(base + offset) for offset in range(count)):
+            return base
+    raise LocalKafkaError(f"found no {count} free consecutive ports on {HOST}")
