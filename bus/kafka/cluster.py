@@ -91,6 +91,9 @@ class LocalCluster:
         return launched
 
     def stop(self) -> list[bool]:
+        """Stop every node; all are told at once so none waits for a quorum that is leaving."""
+        for node in self.nodes:
+            node.terminate()
         return [node.stop() for node in self.nodes]
 
     def _layout(self, brokers: int) -> ClusterLayout:

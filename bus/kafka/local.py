@@ -235,6 +235,12 @@ class LocalKafka:
                 "start it as before, or give another --data-dir"
             )
 
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting (``stop`` waits)."""
+        pid = self.pid()
+        if pid is not None:
+            os.killpg(pid, signal.SIGTERM)
+
     def stop(self) -> bool:
         """Stop the node cleanly (SIGTERM, then SIGKILL after a grace period)."""
         pid = self.pid()
