@@ -50,8 +50,13 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stop(args: argparse.Namespace, settings: Settings) -> int:
-    for node in _nodes(args, settings):
-        print("stopped" if node.stop() else "not running", node.bootstrap_servers)
+    if args.brokers > 1:
+        cluster = _cluster(args, settings)
+        for node, stopped in zip(cluster.nodes, cluster.stop(), strict=True):
+            print("stopped" if stopped else "not running", node.bootstrap_servers)
+        return 0
+    node = _nodes(args, settings)[0]
+    print("stopped" if node.stop() else "not running", node.bootstrap_servers)
     return 0
 
 

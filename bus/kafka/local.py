@@ -241,14 +241,14 @@ class LocalKafka:
         if pid is not None:
             os.killpg(pid, signal.SIGTERM)
 
-    def stop(self) -> bool:
-        """Stop the node cleanly (SIGTERM, then SIGKILL after a grace period)."""
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+        """Stop the node cleanly (SIGTERM, then SIGKILL after ``timeout_s``)."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         while _pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         if _pid_alive(pid):
