@@ -49,10 +49,10 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
 def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> list[TopicSpec]:
     """The topics the worker's agents read and write, created before it starts."""
     catalogue = catalogue or load_catalogue(settings.catalogue)
-    n = settings.topic_partitions
-    specs = [TopicSpec(settings.heartbeat_topic, n), TopicSpec(settings.echo_topic, n)]
+    n, r = settings.topic_partitions, settings.topic_replication_factor
+    specs = [TopicSpec(settings.heartbeat_topic, n, r), TopicSpec(settings.echo_topic, n, r)]
     specs += catalogue.topic_specs()
     names = {spec.name for spec in specs}
     if settings.dead_letter_topic not in names:
-        specs.append(TopicSpec(settings.dead_letter_topic, n))
+        specs.append(TopicSpec(settings.dead_letter_topic, n, r))
     return specs

@@ -31,10 +31,10 @@ from bus.supervise import Service, run_bus
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-CONVERSATIONS = 200  # ~900 events from assistants plus the services' status updates
+CONVERSATIONS = 150  # ~680 events from assistants plus the services' status updates
 CHUNK = 10
 PAUSE_S = 0.1
-KILL_AT, RESTART_AT = 25, 55  # chunk numbers
+KILL_AT, RESTART_AT = 15, 40  # batch numbers
 TIMEOUT_S = 180.0
 
 
