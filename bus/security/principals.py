@@ -83,13 +83,13 @@ class _Grants:
 
     def topics(self, operation: Operation, *names: str) -> _Grants:
         for name in names:
-            self._add(Resource.TOPIC, name, Pattern.LITERAL, operation)
+            self.add(Resource.TOPIC, name, Pattern.LITERAL, operation)
         return self
 
     def group_prefix(self, prefix: str) -> _Grants:
-        return self._add(Resource.GROUP, prefix, Pattern.PREFIXED, Operation.READ)
+        return self.add(Resource.GROUP, prefix, Pattern.PREFIXED, Operation.READ)
 
-    def _add(self, resource: Resource, name: str, pattern: Pattern, op: Operation) -> _Grants:
+    def add(self, resource: Resource, name: str, pattern: Pattern, op: Operation) -> _Grants:
         self.found.add(Binding(self.principal, resource, name, pattern, op))
         return self
 
@@ -162,10 +162,10 @@ def _router(catalogue: Catalogue, settings: Settings) -> Principal:
     grants.topics(Operation.READ, t.assistant_events, t.service_updates, settings.heartbeat_topic)
     grants.topics(Operation.WRITE, *outputs, t.dead_letters, settings.echo_topic)
     grants.topics(Operation.CREATE, settings.heartbeat_topic, settings.echo_topic)
-    grants._add(Resource.TOPIC, settings.app_id, Pattern.PREFIXED, Operation.ALL)
-    grants._add(Resource.GROUP, settings.app_id, Pattern.LITERAL, Operation.READ)
+    grants.add(Resource.TOPIC, settings.app_id, Pattern.PREFIXED, Operation.ALL)
+    grants.add(Resource.GROUP, settings.app_id, Pattern.LITERAL, Operation.READ)
     for operation in (Operation.WRITE, Operation.DESCRIBE):
-        grants._add(Resource.TRANSACTIONAL_ID, settings.app_id, Pattern.PREFIXED, operation)
+        grants.add(Resource.TRANSACTIONAL_ID, settings.app_id, Pattern.PREFIXED, operation)
     return grants.build("router", "bus component: the worker's router and echo agents")
 
 
