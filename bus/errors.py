@@ -62,3 +62,7 @@ class CorruptRecordError(DecodeError):
     """The Avro body does not decode with the writer's schema (truncated or garbage)."""
 
     reason = "corrupt-record"
+
+
+class AccessDeniedError(BusError):
+    """The cluster's ACLs do not let this principal use a topic or group."""

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         5.0, gt=0, description="How often the worker samples its consumer lag."
     )
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
+    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How every component connects to Kafka (see bus.kafka.connection)."
+    )
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = Field(None, description="This component's Kafka principal.")
+    sasl_password: SecretStr | None = None
+    topic_replication_factor: int = Field(
+        1, ge=1, description="Replicas of the worker's own topics (changelogs); 3 on a cluster."
+    )
 
     @property
     def worker_data_dir(self) -> Path:

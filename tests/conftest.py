@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import SecretStr
 
 from bus.kafka.admin import TopicSpec, admin_client, create_topics
+from bus.kafka.cluster import LocalCluster, free_base_port
 from bus.kafka.local import answers_metadata, free_port
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
@@ -176,3 +178,42 @@ def catalogue_path(tmp_path: Path, unique_name: Callable[[str], str]) -> Path:
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
+
+
+SUPER_USER = "admin"
+
+
+@pytest.fixture(scope="module")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A dedicated single-node broker with SASL/SCRAM-SHA-512 and ACLs on a free port.
+
+    Yields the super user's settings; ``bus kafka stop`` stops it after the module.
+    """
+    port, node_dir = str(free_port()), str(tmp_path_factory.mktemp("secured-kafka"))
+    password = uuid.uuid4().hex
+    env = {"BUS_SASL_USERNAME": SUPER_USER, "BUS_SASL_PASSWORD": password}
+    started = run_bus("kafka", "start", "--sasl", "--port", port, "--data-dir", node_dir, env=env)
+    if started.returncode != 0:
+        pytest.fail(f"bus kafka start --sasl exited {started.returncode}:\n{started.stderr}")
+    try:
+        yield Settings(
+            bootstrap_servers=f"127.0.0.1:{port}",
+            security_protocol="SASL_PLAINTEXT",
+            sasl_username=SUPER_USER,
+            sasl_password=SecretStr(password),
+            worker_dir=tmp_path_factory.mktemp("secured-worker"),
+        )
+    finally:
+        run_bus("kafka", "stop", "--port", port, "--data-dir", node_dir, env=env)
+
+
+@pytest.fixture(scope="module")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A dedicated three-broker KRaft cluster (``bus kafka start --brokers 3``) on free ports."""
+    port, cluster_dir = free_base_port(3), tmp_path_factory.mktemp("kafka-cluster")
+    where = ["--brokers", "3", "--port", str(port), "--data-dir", str(cluster_dir)]
+    bus_or_fail("kafka", "start", *where)
+    try:
+        yield LocalCluster(Settings().home, port, cluster_dir)
+    finally:
+        bus_or_fail("kafka", "stop", *where)

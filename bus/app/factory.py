@@ -9,6 +9,7 @@ import faust
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
+from bus.kafka.connection import faust_credentials
 from bus.metrics.worker import instrument
 from bus.settings import Settings
 
@@ -27,10 +28,12 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     app = faust.App(
         settings.app_id,
         broker=faust_broker(settings.bootstrap_servers),
+        broker_credentials=faust_credentials(settings),
         store="rocksdb://",
         datadir=str(settings.worker_data_dir),
         processing_guarantee=settings.processing_guarantee,
         topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,
         producer_acks=-1,
         broker_session_timeout=settings.session_timeout_s,
@@ -48,10 +51,10 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
 def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> list[TopicSpec]:
     """The topics the worker's agents read and write, created before it starts."""
     catalogue = catalogue or load_catalogue(settings.catalogue)
-    n = settings.topic_partitions
-    specs = [TopicSpec(settings.heartbeat_topic, n), TopicSpec(settings.echo_topic, n)]
+    n, r = settings.topic_partitions, settings.topic_replication_factor
+    specs = [TopicSpec(settings.heartbeat_topic, n, r), TopicSpec(settings.echo_topic, n, r)]
     specs += catalogue.topic_specs()
     names = {spec.name for spec in specs}
     if settings.dead_letter_topic not in names:
-        specs.append(TopicSpec(settings.dead_letter_topic, n))
+        specs.append(TopicSpec(settings.dead_letter_topic, n, r))
     return specs

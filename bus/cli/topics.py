@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bus.catalogue import load_catalogue
+from bus.kafka.connection import security_kwargs
 from bus.kafka.topics import actionable, apply_topics
 from bus.settings import Settings
 
@@ -14,7 +15,10 @@ from bus.settings import Settings
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
     path = args.catalogue or settings.catalogue
     desired = load_catalogue(path).topic_specs()
-    changes = asyncio.run(apply_topics(settings.bootstrap_servers, desired, dry_run=args.dry_run))
+    security = security_kwargs(settings)
+    changes = asyncio.run(
+        apply_topics(settings.bootstrap_servers, desired, dry_run=args.dry_run, **security)
+    )
     done = len(actionable(changes))
     where = f"{len(desired)} topics of {path} on {settings.bootstrap_servers}"
     if args.dry_run:

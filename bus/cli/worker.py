@@ -7,6 +7,7 @@ import asyncio
 
 from bus.app.factory import create_app, worker_topics
 from bus.kafka.admin import ensure_topics
+from bus.kafka.connection import security_kwargs
 from bus.metrics.http import serve_metrics
 from bus.settings import Settings
 
@@ -15,7 +16,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from faust.worker import Worker
 
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(ensure_topics(settings.bootstrap_servers, worker_topics(settings)))
+    topics = worker_topics(settings)
+    asyncio.run(ensure_topics(settings.bootstrap_servers, topics, **security_kwargs(settings)))
     app, _runtime = create_app(settings)
     serve_metrics(settings.metrics_host, settings.metrics_port)
     worker = Worker(app, loglevel=args.loglevel, quiet=True)

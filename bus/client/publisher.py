@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from bus.client.status import status_update
+from bus.kafka.connection import client_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
@@ -31,7 +32,7 @@ class Publisher(AsyncResource):
         self._registry = RegistryClient(settings.schema_registry_url)
         self.codec = AvroCodec(self._registry, load_contracts(settings.schemas_dir))
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
+            **client_kwargs(settings),
             acks="all",
             enable_idempotence=True,
             linger_ms=5,

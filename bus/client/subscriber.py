@@ -16,6 +16,7 @@ from aiokafka.errors import ConsumerStoppedError
 from bus.client.dedup import RecentIds
 from bus.deadletters import DeadLetter
 from bus.errors import DecodeError, RegistryError
+from bus.kafka.connection import client_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import CloudEventAttributes, Headers, parse_ce_headers
 from bus.schemas.codec import AvroCodec
@@ -77,7 +78,7 @@ class Subscriber(AsyncResource):
         self._registry = RegistryClient(settings.schema_registry_url)
         self.codec = AvroCodec(self._registry, load_contracts(settings.schemas_dir))
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
+            **client_kwargs(settings),
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset=auto_offset_reset,
@@ -92,6 +93,13 @@ class Subscriber(AsyncResource):
         self._stopping = False
 
     async def start(self) -> None:
+        from bus.security.access import require_readable
+
+        try:
+            await require_readable(self.settings, self.topics)
+        except BaseException:
+            await self._registry.close()
+            raise
         await self._consumer.start()
         self._consumer.subscribe(self.topics, listener=_OnRevoke(self._forget))
 
@@ -200,7 +208,7 @@ class Subscriber(AsyncResource):
         )
         if self._dead_letters is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self.settings.bootstrap_servers,
+                **client_kwargs(self.settings),
                 acks="all",
                 enable_idempotence=True,
             )

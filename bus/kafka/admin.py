@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -21,9 +22,11 @@ class TopicSpec:
 
 
 @asynccontextmanager
-async def admin_client(bootstrap_servers: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    """A started admin client, closed on exit."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def admin_client(
+    bootstrap_servers: str, **security: Any
+) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client, closed on exit (``security``: see bus.kafka.connection)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security)
     await admin.start()
     try:
         yield admin
@@ -31,9 +34,11 @@ async def admin_client(bootstrap_servers: str) -> AsyncIterator[AIOKafkaAdminCli
         await admin.close()
 
 
-async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec]) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str, specs: Iterable[TopicSpec], **security: Any
+) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
-    async with admin_client(bootstrap_servers) as admin:
+    async with admin_client(bootstrap_servers, **security) as admin:
         existing = set(await admin.list_topics())
         return await create_topics(admin, [spec for spec in specs if spec.name not in existing])
 

@@ -1,7 +1,10 @@
-"""A single-node KRaft Kafka on loopback, for development, tests and the demo.
+"""A KRaft Kafka node on loopback, for development, tests and the demo.
 
 The node's folder holds its configuration, data, log and pid file, so
 ``start``, ``status`` and ``stop`` can be called from different processes.
+Alone it is a single-node cluster; ``bus.kafka.cluster`` runs three of them
+as one cluster. With ``sasl`` it accepts only SASL/SCRAM-SHA-512 clients and
+authorises them with Kafka's StandardAuthorizer (ACLs kept in the metadata log).
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bus.errors import LocalKafkaError
 from bus.kafka.jars import ensure_jars, kafka_version
 
 HOST = "127.0.0.1"
+SCRAM = "SCRAM-SHA-512"
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 30.0
 
@@ -61,6 +67,34 @@ class KafkaStatus:
         )
 
 
+@dataclass(frozen=True)
+class SaslAdmin:
+    """The super user the brokers authenticate as; its SCRAM credential is set at format time."""
+
+    username: str
+    password: str
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """aiokafka options to connect as this user."""
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": SCRAM,
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+        }
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """This node's place in a multi-node cluster: its id, its controller port, all voters."""
+
+    node_id: int
+    controller_port: int
+    voters: str
+    cluster_id: str
+    replication: int
+
+
 def port_is_free(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -92,12 +126,14 @@ def _pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
-async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0) -> bool:
+async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **security: Any) -> bool:
     """Whether a broker at the address answers a metadata request."""
     from aiokafka.client import AIOKafkaClient
 
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    client = AIOKafkaClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=3000, **security
+    )
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
         return True
@@ -112,11 +148,20 @@ class LocalKafka:
     """One combined broker+controller node, bound to loopback on ``port``."""
 
     def __init__(
-        self, home: Path, port: int = 9092, data_dir: Path | None = None, heap: str = "512m"
+        self,
+        home: Path,
+        port: int = 9092,
+        data_dir: Path | None = None,
+        heap: str = "512m",
+        *,
+        sasl: SaslAdmin | None = None,
+        quorum: Quorum | None = None,
     ) -> None:
         self.home = home
         self.port = port
         self.heap = heap
+        self.sasl = sasl
+        self.quorum = quorum
         self._process: subprocess.Popen[bytes] | None = None
         self.node_dir = data_dir or home / "kafka" / f"node-{port}"
         self.data_dir = self.node_dir / "data"
@@ -149,8 +194,14 @@ class LocalKafka:
 
     def start(self) -> KafkaStatus:
         """Start the node unless it runs already; return once it answers metadata requests."""
+        if self.launch():
+            self.wait_until_ready()
+        return self.status()
+
+    def launch(self) -> bool:
+        """Start the node's process without waiting; False if it runs already."""
         if self.pid() is not None:
-            return self.status()
+            return False
         if not port_is_free(self.port):
             raise LocalKafkaError(
                 f"port {self.port} on {HOST} is taken by another process: stop it, "
@@ -159,20 +210,45 @@ class LocalKafka:
         jars = ensure_jars(self.home)
         self.node_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
+        self._check_security_mode()
         if not (self.data_dir / "meta.properties").exists():
             self._format(jars)
         self._launch(jars)
-        self._wait_until_ready()
-        return self.status()
+        return True
 
-    def stop(self) -> bool:
-        """Stop the node cleanly (SIGTERM, then SIGKILL after a grace period)."""
+    @property
+    def client_security(self) -> dict[str, Any]:
+        """aiokafka options a client (as the super user) needs for this node."""
+        return self.sasl.client_kwargs() if self.sasl else {}
+
+    def _check_security_mode(self) -> None:
+        """A node formatted without SCRAM credentials cannot start with SASL, and back."""
+        marker = self.node_dir / "security"
+        wanted = "sasl" if self.sasl else "plaintext"
+        if not (self.data_dir / "meta.properties").exists():
+            marker.write_text(wanted)
+            return
+        found = marker.read_text().strip() if marker.exists() else "plaintext"
+        if found != wanted:
+            raise LocalKafkaError(
+                f"the node in {self.node_dir} was set up {found}, not {wanted}: "
+                "start it as before, or give another --data-dir"
+            )
+
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting (``stop`` waits)."""
+        pid = self.pid()
+        if pid is not None:
+            os.killpg(pid, signal.SIGTERM)
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+        """Stop the node cleanly (SIGTERM, then SIGKILL after ``timeout_s``)."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         while _pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         if _pid_alive(pid):
@@ -190,32 +266,70 @@ class LocalKafka:
         ]
 
     def _write_config(self) -> None:
-        controller_port = self._controller_port()
+        if self.quorum is None:
+            node_id, controller_port = 1, self._controller_port()
+            voters, replication = f"1@{HOST}:{controller_port}", 1
+        else:
+            node_id, controller_port = self.quorum.node_id, self.quorum.controller_port
+            voters, replication = self.quorum.voters, self.quorum.replication
+        min_isr = str(min(2, replication))
+        listener = "SASL_PLAINTEXT" if self.sasl else "PLAINTEXT"
         lines = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{HOST}:{controller_port}",
-            "listeners": f"PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{HOST}:{self.port}",
+            "node.id": str(node_id),
+            "controller.quorum.voters": voters,
+            "listeners": f"{listener}://{HOST}:{self.port},CONTROLLER://{HOST}:{controller_port}",
+            "advertised.listeners": f"{listener}://{HOST}:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": listener,
+            "listener.security.protocol.map": f"{listener}:{listener},CONTROLLER:{listener}",
             "log.dirs": str(self.data_dir),
             "num.partitions": "1",
+            "default.replication.factor": str(replication),
+            "min.insync.replicas": min_isr,
             "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
+            "offsets.topic.replication.factor": str(replication),
             "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": str(replication),
+            "transaction.state.log.min.isr": min_isr,
             "transaction.state.log.num.partitions": "4",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": str(replication),
+            "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",
             "log.segment.bytes": str(64 * 1024 * 1024),
+            **(self._sasl_config() if self.sasl else {}),
         }
         text = "".join(f"{key}={value}\n" for key, value in lines.items())
         self.config_file.write_text(text)
+        self.config_file.chmod(0o600)  # it holds the super user's password when secured
         (self.node_dir / "log4j2.properties").write_text(_LOG4J2)
+
+    def _sasl_config(self) -> dict[str, str]:
+        """SCRAM for clients and between brokers, PLAIN to the controllers, ACLs enforced.
+
+        Controllers cannot use SCRAM (its credentials live in the metadata they
+        serve), so the controller listener uses PLAIN with the super user only.
+        """
+        assert self.sasl is not None
+        user, password = self.sasl.username, self.sasl.password
+        plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+        return {
+            "sasl.enabled.mechanisms": SCRAM,
+            "sasl.mechanism.inter.broker.protocol": SCRAM,
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": (
+                f'{plain} required username="{user}" password="{password}" '
+                f'user_{user}="{password}";'
+            ),
+            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+                f'{scram} required username="{user}" password="{password}";'
+            ),
+            "authorizer.class.name": AUTHORIZER,
+            "super.users": f"User:{user}",
+            "allow.everyone.if.no.acl.found": "false",
+        }
 
     def _controller_port(self) -> int:
         """Keep the controller port of an earlier start when it is still free."""
@@ -230,7 +344,7 @@ class LocalKafka:
         return free_port()
 
     def _format(self, jars: Path) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = self.quorum.cluster_id if self.quorum else new_cluster_id()
         command = [
             *self._java(jars),
             "kafka.tools.StorageTool",
@@ -240,6 +354,9 @@ class LocalKafka:
             "-c",
             str(self.config_file),
         ]
+        if self.sasl:
+            name, password = self.sasl.username, self.sasl.password
+            command += ["--add-scram", f"{SCRAM}=[name={name},password={password}]"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise LocalKafkaError(
@@ -267,7 +384,8 @@ class LocalKafka:
         self.pid_file.write_text(str(process.pid))
         self._process = process
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
+        """Return once the node answers metadata requests; stop it and raise if it does not."""
         process = self._process
         assert process is not None, "_launch() comes first"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -278,7 +396,9 @@ class LocalKafka:
                     f"Kafka exited with code {process.returncode} while starting; "
                     f"the end of {self.log_file}:\n{self.log_tail()}"
                 )
-            if asyncio.run(answers_metadata(self.bootstrap_servers, timeout_s=3.0)):
+            if asyncio.run(
+                answers_metadata(self.bootstrap_servers, timeout_s=3.0, **self.client_security)
+            ):
                 return
             time.sleep(0.5)
         self.stop()
@@ -292,3 +412,7 @@ class LocalKafka:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log written)"
+
+
+def new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -130,10 +130,10 @@ def actionable(changes: list[Change]) -> list[Change]:
 
 
 async def apply_topics(
-    bootstrap_servers: str, desired: list[TopicSpec], *, dry_run: bool = False
+    bootstrap_servers: str, desired: list[TopicSpec], *, dry_run: bool = False, **security: Any
 ) -> list[Change]:
     """Plan against the cluster and, unless ``dry_run``, carry the plan out and wait for it."""
-    async with admin_client(bootstrap_servers) as admin:
+    async with admin_client(bootstrap_servers, **security) as admin:
         changes = plan(desired, await describe(admin, [spec.name for spec in desired]))
         if not dry_run and actionable(changes):
             await _apply(admin, changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -13,6 +14,7 @@ from aiokafka.errors import KafkaError
 
 from bus.errors import RegistryError
 from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.kafka.connection import client_kwargs, security_kwargs
 from bus.metrics.http import add_metrics_route, http_metrics
 from bus.registry.api import STORE, errors, routes
 from bus.registry.store import Record, RegistryState, SchemaStore
@@ -24,23 +26,26 @@ log = logging.getLogger(__name__)
 class KafkaLog:
     """Partition 0 of the registry topic: append records and replay them into a state."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, bootstrap_servers: str, topic: str, timeout_s: float = 10.0, **security: Any
+    ) -> None:
         self.topic = topic
         self._partition = TopicPartition(topic, 0)
         self._timeout = timeout_s
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True
+            bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True, **security
         )
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            **security,
         )
         # A broker answers one request per connection at a time, so asking the reading
         # consumer for the log end would wait behind its long-polling fetch.
         self._offsets = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
+            bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False, **security
         )
 
     async def start(self) -> None:
@@ -97,7 +102,7 @@ class KafkaLog:
 async def ensure_registry_topic(settings: Settings) -> None:
     """Create the compacted one-partition topic if missing (replicated up to three times)."""
     try:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+        admin = AIOKafkaAdminClient(**client_kwargs(settings))
         await admin.start()
         try:
             brokers = len((await admin.describe_cluster())["brokers"])
@@ -109,7 +114,7 @@ async def ensure_registry_topic(settings: Settings) -> None:
             replication=max(1, min(3, brokers)),
             config={"cleanup.policy": "compact"},
         )
-        await ensure_topics(settings.bootstrap_servers, [spec])
+        await ensure_topics(settings.bootstrap_servers, [spec], **security_kwargs(settings))
     except KafkaError as exc:
         raise RegistryError(
             f"cannot reach Kafka at {settings.bootstrap_servers} ({exc}); start it with "
@@ -122,7 +127,9 @@ def create_app(settings: Settings) -> web.Application:
 
     async def store_context(app: web.Application) -> AsyncIterator[None]:
         await ensure_registry_topic(settings)
-        kafka = KafkaLog(settings.bootstrap_servers, settings.registry_topic)
+        kafka = KafkaLog(
+            settings.bootstrap_servers, settings.registry_topic, **security_kwargs(settings)
+        )
         store = SchemaStore(kafka)
         try:
             await kafka.start()

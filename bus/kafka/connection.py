@@ -1,0 +1,55 @@
+"""How every component connects to Kafka: one place that turns Settings into client options.
+
+Producers, consumers and admin clients of aiokafka take the same security
+keywords, and Faust takes a credentials object; both come from here so a
+secured cluster needs nothing but ``BUS_SECURITY_PROTOCOL``,
+``BUS_SASL_USERNAME`` and ``BUS_SASL_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from bus.errors import ConfigurationError
+from bus.settings import Settings
+
+
+def security_kwargs(settings: Settings) -> dict[str, Any]:
+    """aiokafka keyword arguments for the settings' security protocol (empty for PLAINTEXT)."""
+    if settings.security_protocol == "PLAINTEXT":
+        return {}
+    if not settings.sasl_username or settings.sasl_password is None:
+        raise ConfigurationError(
+            f"BUS_SECURITY_PROTOCOL={settings.security_protocol} needs a principal: "
+            "set BUS_SASL_USERNAME and BUS_SASL_PASSWORD"
+        )
+    kwargs: dict[str, Any] = {
+        "security_protocol": settings.security_protocol,
+        "sasl_mechanism": settings.sasl_mechanism,
+        "sasl_plain_username": settings.sasl_username,
+        "sasl_plain_password": settings.sasl_password.get_secret_value(),
+    }
+    if settings.security_protocol == "SASL_SSL":
+        kwargs["ssl_context"] = ssl.create_default_context()
+    return kwargs
+
+
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    """Bootstrap servers and security options for any aiokafka client."""
+    return {"bootstrap_servers": settings.bootstrap_servers, **security_kwargs(settings)}
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """Faust's ``broker_credentials`` for the settings, or None on PLAINTEXT."""
+    kwargs = security_kwargs(settings)
+    if not kwargs:
+        return None
+    import faust
+
+    return faust.SASLCredentials(
+        username=kwargs["sasl_plain_username"],
+        password=kwargs["sasl_plain_password"],
+        mechanism=kwargs["sasl_mechanism"],
+        ssl_context=kwargs.get("ssl_context"),
+    )

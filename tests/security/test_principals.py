@@ -1,0 +1,94 @@
+"""The principals and bindings computed from the catalogue, without a broker."""
+
+from __future__ import annotations
+
+from bus.catalogue import load_catalogue
+from bus.security.apply import plan
+from bus.security.principals import (
+    AUDIT_TOPIC,
+    Binding,
+    Operation,
+    Pattern,
+    Principal,
+    Resource,
+    all_bindings,
+    principals,
+)
+from bus.settings import Settings
+
+SETTINGS = Settings(app_id="agency-bus")
+CATALOGUE = load_catalogue(SETTINGS.catalogue)
+FOUND = {principal.name: principal for principal in principals(CATALOGUE, SETTINGS)}
+
+
+def _topic_grants(principal: Principal) -> set[tuple[str, str]]:
+    return {
+        (Operation(b.operation).name, b.name)
+        for b in principal.bindings
+        if b.resource == Resource.TOPIC
+    }
+
+
+def test_there_is_one_principal_per_authority_service_and_assistant_and_per_component() -> None:
+    codes = list(CATALOGUE.authorities)
+    expected = {f"service-{code}" for code in codes} | {f"assistant-{code}" for code in codes}
+    expected |= {"router", "auditor", "audit-reader", "escalator", "registry", "gateway"}
+    assert set(FOUND) == expected
+
+
+def test_an_agency_service_reads_only_its_inbox_and_writes_status_updates() -> None:
+    assert _topic_grants(FOUND["service-tax-board"]) == {
+        ("READ", "bus.inbox.tax-board"),
+        ("WRITE", "bus.service-updates"),
+        ("WRITE", "bus.deadletters"),  # the subscriber dead-letters what it cannot decode
+    }
+    groups = [b for b in FOUND["service-tax-board"].bindings if b.resource == Resource.GROUP]
+    assert [(g.name, g.pattern) for g in groups] == [("service-tax-board", Pattern.PREFIXED)]
+
+
+def test_an_assistant_writes_its_events_and_reads_only_its_own_replies() -> None:
+    assert _topic_grants(FOUND["assistant-police"]) == {
+        ("READ", "bus.assistant.police"),
+        ("WRITE", "bus.assistant-events"),
+        ("WRITE", "bus.deadletters"),
+    }
+
+
+def test_only_the_auditor_writes_the_audit_topic_and_only_auditors_read_it() -> None:
+    on_audit = [b for b in all_bindings(list(FOUND.values())) if b.name == AUDIT_TOPIC]
+    writers = {b.principal for b in on_audit if b.operation != Operation.READ}
+    readers = {b.principal for b in on_audit if b.operation == Operation.READ}
+    assert writers == {"User:auditor"}
+    assert readers == {"User:auditor", "User:audit-reader"}
+
+
+def test_the_router_reads_what_assistants_and_services_publish_and_writes_every_inbox() -> None:
+    grants = _topic_grants(FOUND["router"])
+    assert ("READ", "bus.assistant-events") in grants
+    assert ("READ", "bus.service-updates") in grants
+    for authority in CATALOGUE.authorities.values():
+        assert ("WRITE", authority.inbox) in grants
+        assert ("WRITE", authority.assistant_topic) in grants
+        assert ("READ", authority.inbox) not in grants
+    internal = Binding("User:router", Resource.TOPIC, "agency-bus", Pattern.PREFIXED, Operation.ALL)
+    assert internal in FOUND["router"].bindings
+
+
+def test_no_principal_may_alter_or_delete_a_catalogue_topic() -> None:
+    catalogue_topics = {spec.name for spec in CATALOGUE.topic_specs()}
+    for binding in all_bindings(list(FOUND.values())):
+        if binding.resource == Resource.TOPIC and binding.name in catalogue_topics:
+            assert binding.operation in (Operation.READ, Operation.WRITE), binding.describe()
+            assert binding.pattern == Pattern.LITERAL
+
+
+def test_the_plan_adds_only_what_is_missing_and_nothing_once_applied() -> None:
+    wanted = list(FOUND.values())
+    every = set(all_bindings(wanted))
+    first = plan(wanted, users=set(), bindings=set(), admin_user="admin")
+    assert set(first.new_bindings) == every and set(first.new_users) == set(FOUND)
+    done = plan(wanted, users=set(FOUND), bindings=every, admin_user="admin")
+    assert done.changes == 0 and done.extra_bindings == []
+    stray = Binding("User:gateway", Resource.TOPIC, "bus.inbox.police", Pattern.LITERAL, 4)
+    extra = plan(wanted, users=set(FOUND), bindings=every | {stray}, admin_user="admin")
+    assert extra.changes == 0 and extra.extra_bindings == [stray]
