@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,27 @@ class Settings(BaseSettings):
         15.0, gt=0, description="How soon the group notices a dead worker and rebalances."
     )
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
+    audit_pseudonym_key: SecretStr | None = Field(
+        None,
+        description="HMAC key for audit pseudonyms (hex or text); default: generated once "
+        "in <home>/audit/pseudonym.key.",
+    )
+    audit_signing_key: str | None = Field(
+        None,
+        description="Ed25519 private key signing audit checkpoints: a file or the value "
+        "(PEM, or 32 bytes in hex or base64); default: generated once in <home>/audit/.",
+    )
+    audit_verify_key: str | None = Field(
+        None,
+        description="Ed25519 public key that verifies checkpoints (file or value, as above); "
+        "default: the public half of the signing key.",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        30.0, gt=0, description="Longest time between signed checkpoints of an active chain."
+    )
+    audit_checkpoint_records: int = Field(
+        1000, ge=1, description="Most audit records between two signed checkpoints of a chain."
+    )
 
     @property
     def worker_data_dir(self) -> Path:

@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from bus.app.runtime import Runtime
+from bus.audit.auditor import audit_specs
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
 from bus.settings import Settings
@@ -19,7 +20,7 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
     from bus.app import faust_fixes
-    from bus.app.agents import echo, router
+    from bus.app.agents import auditor, echo, router
 
     faust_fixes.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
@@ -40,6 +41,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     runtime = Runtime(settings)
     echo.register(app, runtime)
     router.register(app, runtime, catalogue)
+    auditor.register(app, runtime, catalogue)
     return app, runtime
 
 
@@ -49,6 +51,7 @@ def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> lis
     n = settings.topic_partitions
     specs = [TopicSpec(settings.heartbeat_topic, n), TopicSpec(settings.echo_topic, n)]
     specs += catalogue.topic_specs()
+    specs += audit_specs(catalogue)
     names = {spec.name for spec in specs}
     if settings.dead_letter_topic not in names:
         specs.append(TopicSpec(settings.dead_letter_topic, n))
