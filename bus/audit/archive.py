@@ -57,6 +57,7 @@ def write_file(
 ) -> Path:
     """Write one partition's run of entries; ``head`` is the chain's hash after them."""
     first, last = entries[0], entries[-1]
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(first.partition, first.offset, last.offset, head)
     schema = fastavro.parse_schema(contracts[AUDIT_LOG_ENTRY].schema)
     metadata = {

@@ -43,15 +43,26 @@ class Pseudonymizer:
     def pseudonyms(self, data: Mapping[str, Any], pii_paths: Sequence[str]) -> dict[str, str]:
         """Pseudonym of every non-null personal-data value, by its concrete path.
 
-        ``fields{}`` becomes ``fields{reason}`` per map entry, ``items[]`` becomes
-        ``items[0]`` per array item.
+        A map entry's path is ``fields{reason}``, an array item's ``items[0]``.
         """
         found: dict[str, str] = {}
         for path in pii_paths:
             for where, value in _values(data, _TOKEN.findall(path), ""):
-                if value is not None:
-                    found[where] = self.pseudonym(value)
+                for leaf, item in _leaves(where, value):
+                    found[leaf] = self.pseudonym(item)
         return found
+
+
+def _leaves(where: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """A marked map or array is pseudonymised entry by entry, so entries stay linkable."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(f"{where}{{{key}}}", item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaves(f"{where}[{i}]", item)
+    elif value is not None:
+        yield where, value
 
 
 def _values(data: Any, tokens: list[str], where: str) -> Iterator[tuple[str, Any]]:
