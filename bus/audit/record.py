@@ -47,6 +47,18 @@ def from_ms(ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
 
+def canonical_uuid(text: str) -> str:
+    """The id as a lower-case UUID string, so it survives Avro's ``uuid`` type unchanged.
+
+    An id that is not a UUID is mapped to a name-based UUID of it, since a reader
+    would refuse it (and the record's hash must not depend on how it was spelled).
+    """
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return str(uuid.uuid5(_UNDECODABLE_IDS, text))
+
+
 def digest(value: bytes | None) -> bytes:
     """SHA-256 of a Kafka value's exact bytes (a tombstone counts as empty)."""
     return hashlib.sha256(value or b"").digest()
@@ -98,7 +110,7 @@ def new_record(
         authority, conversation = None, None
         event_time = kafka_time or audited_at
     return {
-        "event_id": event_id,
+        "event_id": canonical_uuid(event_id),
         "event_type": event_type,
         "source": source,
         "authority": authority,
