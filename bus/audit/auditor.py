@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,11 @@ def intake_topic(catalogue: Catalogue) -> str:
     return f"{catalogue.topics.audit}-intake"
 
 
+def chains(catalogue: Catalogue) -> int:
+    """How many hash chains the audit log has: one per partition of the audit topic."""
+    return next(s.partitions for s in catalogue.topic_specs() if s.name == catalogue.topics.audit)
+
+
 def audit_specs(catalogue: Catalogue) -> list[TopicSpec]:
     """The intake topic, partitioned like the audit topic (partition n feeds chain n)."""
     audit = next(spec for spec in catalogue.topic_specs() if spec.name == catalogue.topics.audit)
@@ -27,8 +33,13 @@ def audit_specs(catalogue: Catalogue) -> list[TopicSpec]:
 
 
 def chain_key(message: AuditedMessage) -> bytes:
-    """Intake key: one source partition always feeds one chain, in its order."""
     return f"{message.topic}:{message.partition}".encode()
+
+
+def chain_of(message: AuditedMessage, chains: int) -> int:
+    """The chain (audit partition) of a source partition: always the same one, so the
+    partition's events stay in order; a topic's partitions spread over the chains."""
+    return (zlib.crc32(message.topic.encode()) + message.partition) % chains
 
 
 async def record_of(

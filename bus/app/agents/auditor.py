@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from bus.app.runtime import Runtime
-from bus.audit.auditor import chain_key, intake_topic, record_of
+from bus.audit.auditor import chain_key, chain_of, chains, intake_topic, record_of
 from bus.audit.chain import ChainWriter
 from bus.audit.checkpoint import CheckpointSigner, signing_key
 from bus.audit.log import decode_entry, encode, last_head, log_consumer
@@ -32,6 +32,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     source = app.topic(*catalogue.audited_topics(), **raw)
     intake = app.topic(intake_topic(catalogue), **raw)
     audit = app.topic(catalogue.topics.audit, **raw)
+    count = chains(catalogue)
     pseudonymizer = Pseudonymizer(pseudonym_key(settings))
     signer = CheckpointSigner(signing_key(settings))
 
@@ -64,7 +65,8 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                 continue
             record = await record_of(message, runtime.decode, runtime.contracts, pseudonymizer)
             value = encode(await runtime.codec(), "record", record)
-            await intake.send(key=chain_key(message), value=value)
+            partition = chain_of(message, count)
+            await intake.send(key=chain_key(message), value=value, partition=partition)
 
     async def audit_chain(stream: Any) -> None:
         async for item in stream.events():
