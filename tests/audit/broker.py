@@ -78,7 +78,7 @@ async def read_audit(
         partitions = consumer.partitions_for_topic(topic) or set()
         while not partitions:
             await asyncio.sleep(0.2)
-            await consumer._client.force_metadata_update()  # noqa: SLF001
+            await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import fastavro
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from bus.audit.record import REPLAY_HEADER, UNDECODABLE, digest
+from bus.audit.record import UNDECODABLE, digest
 from bus.client import Publisher
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event, new_event
@@ -123,7 +122,7 @@ async def test_ten_thousand_events_are_audited_verified_archived_and_kept_free_o
         await publisher.publish_many(audited, events)
         codec: AvroCodec = publisher.codec
         poison = b"garbage: " + MARK.encode()
-        await publisher._producer.send_and_wait(audited, poison, key=b"c-1")  # noqa: SLF001
+        await publisher._producer.send_and_wait(audited, poison, key=b"c-1")
         worker = start_worker("auditor", **_worker_env(audit_env))
         entries, raw = await read_audit(
             settings.bootstrap_servers,
