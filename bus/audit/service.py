@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bus.audit.archive import ArchiveFile, archive_files, archived_heads, read_files, write_file
 from bus.audit.checkpoint import CheckpointVerifier
-from bus.audit.log import log_consumer, read_log, read_range
+from bus.audit.log import decode_entry, log_consumer, partitions_of, read_log, read_range
 from bus.audit.record import ZERO_HASH, RecordHasher, digest
 from bus.audit.verify import Failure, LogEntry, Report, verify_partitions
+from bus.errors import BusError
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.registry_client import RegistryClient
@@ -158,3 +160,68 @@ async def archive_topic(
         await consumer.stop()
         await registry.close()
     return written
+
+
+async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:
+    """The audit topic's end offset per partition (where a later check can start)."""
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+        return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def verify_segment(
+    settings: Settings,
+    topic: str,
+    starts: Mapping[int, int],
+    signatures: CheckpointVerifier,
+    *,
+    wanted: set[str],
+    timeout_s: float,
+) -> Report:
+    """Once every event id in ``wanted`` is audited, verify what was appended after ``starts``.
+
+    Each chain is checked from its first record there, anchored on that record's
+    ``prev_hash``: this proves the part written since, not the log before it.
+    """
+    contracts = load_contracts(settings.schemas_dir)
+    registry = RegistryClient(settings.schema_registry_url)
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    deadline = time.monotonic() + timeout_s
+    try:
+        codec = AvroCodec(registry, contracts)
+        while True:
+            entries = await _segment(consumer, codec, topic, starts)
+            seen = {str(e.record["event_id"]) for e in entries if e.record is not None}
+            if wanted <= seen:
+                break
+            if time.monotonic() > deadline:
+                raise BusError(
+                    f"{len(wanted - seen)} of {len(wanted)} events were not audited in "
+                    f"{timeout_s:.0f}s (is the worker running?)"
+                )
+            await asyncio.sleep(0.5)
+        anchors: dict[int, bytes] = {}
+        for entry in entries:
+            if entry.record is not None:
+                anchors.setdefault(entry.partition, entry.record["prev_hash"])
+        return verify_partitions(entries, RecordHasher(contracts), signatures, anchors=anchors)
+    finally:
+        await consumer.stop()
+        await registry.close()
+
+
+async def _segment(
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, starts: Mapping[int, int]
+) -> list[LogEntry]:
+    entries = []
+    for partition in await partitions_of(consumer, topic):
+        tp = TopicPartition(topic, partition)
+        end = (await consumer.end_offsets([tp]))[tp]
+        async for message in read_range(consumer, tp, starts.get(partition, 0), end):
+            entries.append(await decode_entry(codec, partition, message.offset, message.value))
+    return entries

@@ -6,7 +6,7 @@ one implementation. The first problem found is reported with its position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,14 +159,22 @@ def verify_partitions(
     hasher: RecordHasher,
     signatures: CheckpointVerifier,
     report: Report | None = None,
+    *,
+    anchors: Mapping[int, bytes] | None = None,
 ) -> Report:
-    """Feed entries (any partitions, each in log order) to one verifier per partition."""
+    """Feed entries (any partitions, each in log order) to one verifier per partition.
+
+    ``anchors`` gives the head a partition's chain starts from when the entries
+    are a later part of it; otherwise each chain must start at the zero hash.
+    """
     report = report or Report()
     chains: dict[int, ChainVerifier] = {}
     for entry in entries:
         chain = chains.get(entry.partition)
         if chain is None:
-            chain = chains[entry.partition] = ChainVerifier(entry.partition, hasher, signatures)
+            head = (anchors or {}).get(entry.partition, ZERO_HASH)
+            chain = ChainVerifier(entry.partition, hasher, signatures, head=head)
+            chains[entry.partition] = chain
         failure = chain.feed(entry)
         if failure is not None:
             report.failure = failure
