@@ -60,3 +60,27 @@ def test_a_missing_archive_file_fails_at_the_first_record_after_the_gap(tmp_path
     report = verify_partitions(read_files(archive_files(tmp_path)), HASHER, SIGNATURES)
     assert report.failure is not None
     assert report.failure.where == paths[2].name and report.failure.offset == 10
+
+
+def test_verify_cli_on_a_tampered_archive_exits_1_naming_the_file_and_offset(
+    tmp_path: Path,
+) -> None:
+    from bus.supervise import run_bus
+
+    from .chains import KEY
+
+    entries = chain(12)
+    paths = _write(tmp_path, entries)
+    public = KEY.public_key().public_bytes_raw().hex()
+    good = run_bus("audit", "verify", "--archive", str(tmp_path), "--public-key", public)
+    assert good.returncode == 0, good.stderr
+    assert "OK: 12 records and 3 signed checkpoints in 1 chains" in good.stdout
+
+    data = paths[1].read_bytes()
+    source = b"assistant:tax-board"
+    position = data.index(source)
+    paths[1].write_bytes(data[:position] + b"A" + data[position + 1 :])
+    bad = run_bus("audit", "verify", "--archive", str(tmp_path), "--public-key", public)
+    assert bad.returncode == 1
+    assert f"offset 5 (entry #5 of the chain in {paths[1].name})" in bad.stdout
+    assert "the record was altered" in bad.stdout

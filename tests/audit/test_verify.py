@@ -125,3 +125,16 @@ def test_undecodable_bytes_in_the_log_fail_at_their_position() -> None:
     entries[3] = LogEntry(0, entries[3].offset, error="corrupt-record: truncated")
     failure = _verify(entries).failure
     assert failure is not None and failure.offset == 3 and "does not decode" in failure.reason
+
+
+def test_an_event_id_that_is_not_a_canonical_uuid_still_hashes_the_same_after_decoding() -> None:
+    from bus.audit.record import new_record
+
+    from .chains import message_event
+
+    message, event = message_event(1)
+    for spelled in ("6F1C2A0E-5B7D-4E0A-9D3C-8A1B2C3D4E5F", "not-a-uuid"):
+        event.header["event_id"] = spelled
+        record = HASHER.link(new_record(message, event, {}, audited_at=T0), bytes(32))
+        decoded = from_avro_bytes(avro_bytes(record))
+        assert HASHER.hash(decoded) == record["record_hash"]
