@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 
 def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     settings = runtime.settings
+    audited = catalogue.audited_topics()
+    if not audited:
+        log.warning("the catalogue lists no audited topics: the auditor does not run")
+        return
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
-    source = app.topic(*catalogue.audited_topics(), **raw)
+    source = app.topic(*audited, **raw)
     intake = app.topic(intake_topic(catalogue), **raw)
     audit = app.topic(catalogue.topics.audit, **raw)
     count = chains(catalogue)
