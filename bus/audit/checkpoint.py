@@ -175,7 +175,13 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
 
 def verify_key(settings: Settings, given: str | None = None) -> Ed25519PublicKey:
     """The key checkpoints are verified with: given, set, or the signing key's public half."""
-    spec = given or settings.audit_verify_key
+    spec = given or settings.audit_verify_key or settings.audit_signing_key
     if spec:
         return load_public_key(spec)
-    return signing_key(settings).public_key()
+    kept = settings.home / "audit" / "checkpoint-verify-key.pem"
+    if not kept.is_file():
+        raise ConfigurationError(
+            f"no key to verify checkpoints with: pass --public-key, set BUS_AUDIT_VERIFY_KEY, "
+            f"or run where the worker kept its key ({kept})"
+        )
+    return load_public_key(str(kept))

@@ -48,8 +48,9 @@ def log_consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
 
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
-    found = await consumer._client.fetch_all_metadata()
-    partitions = found.partitions_for_topic(topic)
+    # aiokafka's public topics() drops the partitions; its client keeps them
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = cluster.partitions_for_topic(topic)
     if not partitions:
         raise BusError(f"topic {topic!r} does not exist on the cluster; check the catalogue")
     return sorted(partitions)

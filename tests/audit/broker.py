@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bus.audit.log import decode_entry
+from bus.audit.log import decode_entry, partitions_of
 from bus.audit.verify import LogEntry
 from bus.schemas.codec import AvroCodec
 
@@ -75,11 +75,14 @@ async def read_audit(
     entries: list[LogEntry] = []
     raw: list[bytes] = []
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
+        partitions: set[int] = set()
         while not partitions:
+            partitions = (
+                set(await partitions_of(consumer, topic))
+                if await _exists(consumer, topic)
+                else set()
+            )
             await asyncio.sleep(0.2)
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -96,6 +99,10 @@ async def read_audit(
     finally:
         await consumer.stop()
     return entries, raw
+
+
+async def _exists(consumer: AIOKafkaConsumer, topic: str) -> bool:
+    return topic in await consumer.topics()
 
 
 def records(entries: list[LogEntry]) -> list[dict[str, Any]]:
