@@ -90,11 +90,11 @@ class ChainWriter:
 
     async def checkpoint(self, partition: int) -> dict[str, Any] | None:
         """Sign the partition's head once its last record is written (its offset known)."""
-        head = self._heads.get(partition)
-        if head is None or head.delivery is None or not head.since_checkpoint:
-            return None
         lock = self._locks.setdefault(partition, asyncio.Lock())
         async with lock:
+            head = self._heads.get(partition)
+            if head is None or head.delivery is None or not head.since_checkpoint:
+                return None
             head_hash, delivery = head.hash, head.delivery
             head.since_checkpoint, head.last_checkpoint = 0, self._clock()
             metadata = await delivery
