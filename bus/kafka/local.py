@@ -96,7 +96,9 @@ async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0) -> bo
     """Whether a broker at the address answers a metadata request."""
     from aiokafka.client import AIOKafkaClient
 
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
@@ -105,7 +107,7 @@ async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0) -> bo
         return False
     finally:
         await client.close()
-        logging.getLogger("aiokafka").setLevel(logging.NOTSET)
+        quiet.setLevel(level)  # as it was (the CLI keeps aiokafka at WARNING)
 
 
 class LocalKafka:
