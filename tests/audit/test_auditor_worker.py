@@ -9,8 +9,9 @@ from pathlib import Path
 
 import fastavro
 import pytest
+from aiokafka import AIOKafkaProducer
 
-from bus.audit.record import UNDECODABLE, digest
+from bus.audit.record import REPLAY_HEADER, UNDECODABLE, digest
 from bus.client import Publisher
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event, new_event
@@ -164,3 +165,88 @@ async def test_ten_thousand_events_are_audited_verified_archived_and_kept_free_o
     await asyncio.to_thread(_bus, "audit", "archive", "--out", str(out), env=env)
     again = await asyncio.to_thread(_bus, "audit", "verify", "--archive", str(out), env=env)
     assert f"OK: {EVENTS + 1} records" in again  # a second run adds only what is new
+
+
+async def test_an_auditor_killed_mid_stream_is_replaced_without_forking_or_losing_events(
+    settings_with_registry: Settings,
+    audit_env: dict[str, str],
+    start_worker: Callable[..., Service],
+) -> None:
+    settings = settings_with_registry
+    audited = audit_env["audited"]
+    await _create(settings, audited, 2)
+    events = _events(3000)
+    async with Publisher(settings) as publisher:
+        codec = publisher.codec
+        await publisher.publish_many(audited, events)
+        crashed = start_worker("auditor-1", **_worker_env(audit_env))
+        await read_audit(
+            settings.bootstrap_servers, codec, audit_env["audit"], lambda f: len(records(f)) >= 300
+        )
+        crashed.kill()
+        start_worker("auditor-2", **_worker_env(audit_env))
+        wanted = {e.id for e in events}
+        entries, _ = await read_audit(
+            settings.bootstrap_servers,
+            codec,
+            audit_env["audit"],
+            lambda f: wanted <= {str(r["event_id"]) for r in records(f)},
+        )
+    ids = [str(r["event_id"]) for r in records(entries)]
+    assert set(ids) == wanted  # at least once: a crash may audit an event twice, never lose it
+    verified = await asyncio.to_thread(
+        _bus, "audit", "verify", "--events", env=_cli_env(settings, audit_env)
+    )
+    assert f"OK: {len(ids)} records" in verified
+
+
+async def test_a_restarted_auditor_continues_each_chain_and_skips_replayed_events(
+    settings_with_registry: Settings,
+    audit_env: dict[str, str],
+    start_worker: Callable[..., Service],
+) -> None:
+    settings = settings_with_registry
+    audited = audit_env["audited"]
+    await _create(settings, audited, 1)
+    first, second = _events(200), _events(200)
+    env = _cli_env(settings, audit_env)
+    async with Publisher(settings) as publisher:
+        codec = publisher.codec
+        await publisher.publish_many(audited, first)
+        worker = start_worker("auditor-1", **_worker_env(audit_env))
+        await read_audit(
+            settings.bootstrap_servers, codec, audit_env["audit"], lambda f: len(records(f)) >= 200
+        )
+        worker.stop()
+        await publisher.publish_many(audited, second)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+        await producer.start()
+        try:
+            for event in first[:20]:
+                value = codec.encode(event)
+                headers = [(REPLAY_HEADER, b"test")]
+                await producer.send_and_wait(audited, value, key=event.key, headers=headers)
+        finally:
+            await producer.stop()
+        last = new_event(
+            MS,
+            source="assistant:tax-board",
+            conversation_id="c-last",
+            message_id="m-last",
+            author_role="BOT",
+            text="bye",
+        )
+        await publisher.publish(audited, last)
+        start_worker("auditor-2", **_worker_env(audit_env))
+        entries, _ = await read_audit(
+            settings.bootstrap_servers,
+            codec,
+            audit_env["audit"],
+            lambda f: any(str(r["event_id"]) == last.id for r in records(f)),
+        )
+    ids = [str(r["event_id"]) for r in records(entries)]
+    assert ids.count(last.id) == 1
+    assert sorted(set(ids)) == sorted({e.id or "" for e in first + second} | {last.id or ""})
+    assert len(ids) == len(set(ids))  # the 20 replays were not audited again
+    verified = await asyncio.to_thread(_bus, "audit", "verify", env=env)
+    assert f"OK: {len(ids)} records" in verified
