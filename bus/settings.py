@@ -68,6 +68,27 @@ class Settings(BaseSettings):
     topic_replication_factor: int = Field(
         1, ge=1, description="Replicas of the worker's own topics (changelogs); 3 on a cluster."
     )
+    audit_pseudonym_key: SecretStr | None = Field(
+        None,
+        description="HMAC key for audit pseudonyms (hex or text); default: generated once "
+        "in <home>/audit/pseudonym.key.",
+    )
+    audit_signing_key: str | None = Field(
+        None,
+        description="Ed25519 private key signing audit checkpoints: a file or the value "
+        "(PEM, or 32 bytes in hex or base64); default: generated once in <home>/audit/.",
+    )
+    audit_verify_key: str | None = Field(
+        None,
+        description="Ed25519 public key that verifies checkpoints (file or value, as above); "
+        "default: the public half of the signing key.",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        30.0, gt=0, description="Longest time between signed checkpoints of an active chain."
+    )
+    audit_checkpoint_records: int = Field(
+        1000, ge=1, description="Most audit records between two signed checkpoints of a chain."
+    )
 
     @property
     def worker_data_dir(self) -> Path:

@@ -167,6 +167,7 @@ def catalogue_path(tmp_path: Path, unique_name: Callable[[str], str]) -> Path:
             "assistant_events": f"{prefix}.assistant-events",
             "service_updates": f"{prefix}.service-updates",
             "dead_letters": f"{prefix}.deadletters",
+            "audit": f"{prefix}.audit",
         },
         "authorities": [
             _authority(prefix, "police", "Police and Border Guard Board", "passport"),

@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from bus.app.runtime import Runtime
+from bus.audit.auditor import audit_specs
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
 from bus.kafka.connection import faust_credentials
@@ -21,7 +22,7 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
     from bus.app import faust_fixes
-    from bus.app.agents import echo, router
+    from bus.app.agents import auditor, echo, router
 
     faust_fixes.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
@@ -45,6 +46,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     echo.register(app, runtime)
     router.register(app, runtime, catalogue)
     instrument(app, settings, catalogue, runtime.contracts)
+    auditor.register(app, runtime, catalogue)
     return app, runtime
 
 
@@ -54,6 +56,7 @@ def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> lis
     n, r = settings.topic_partitions, settings.topic_replication_factor
     specs = [TopicSpec(settings.heartbeat_topic, n, r), TopicSpec(settings.echo_topic, n, r)]
     specs += catalogue.topic_specs()
+    specs += audit_specs(catalogue)
     names = {spec.name for spec in specs}
     if settings.dead_letter_topic not in names:
         specs.append(TopicSpec(settings.dead_letter_topic, n, r))

@@ -96,6 +96,12 @@ class TopicsConfig(_Strict):
     assistant_events: TopicName = "bus.assistant-events"
     service_updates: TopicName = "bus.service-updates"
     dead_letters: TopicName = "bus.deadletters"
+    audit: TopicName = Field(
+        "bus.audit", description="The hash-chained audit log; kept forever (retention.ms -1)."
+    )
+    audited: tuple[TopicName, ...] | None = Field(
+        None, description="Topics the auditor records; default every other topic listed here."
+    )
     overrides: dict[TopicName, TopicOverride] = Field(default_factory=dict)
 
     def shared(self) -> dict[str, str]:
@@ -104,6 +110,7 @@ class TopicsConfig(_Strict):
             "assistant_events": self.assistant_events,
             "service_updates": self.service_updates,
             "dead_letters": self.dead_letters,
+            "audit": self.audit,
         }
 
 
@@ -203,11 +210,18 @@ class Catalogue(_Strict):
         """The authority named by a CloudEvents source such as ``assistant:tax-board``."""
         return self.authority(source.rpartition(":")[2]) if source else None
 
+    def audited_topics(self) -> list[str]:
+        """The topics whose every event the auditor records."""
+        if self.topics.audited is not None:
+            return list(self.topics.audited)
+        return [spec.name for spec in self.topic_specs() if spec.name != self.topics.audit]
+
     def topic_specs(self) -> list[TopicSpec]:
         """Every topic the bus needs, with partitions, replication and configs."""
         topics, defaults = self.topics, self.topics.defaults
+        never_expires = {topics.audit: TopicOverride(retention_ms=-1)}
         specs = [
-            defaults.merged(topics.overrides.get(name)).spec(name)
+            defaults.merged(never_expires.get(name), topics.overrides.get(name)).spec(name)
             for name in topics.shared().values()
         ]
         for authority in self.authorities.values():

@@ -130,7 +130,9 @@ async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **sec
     """Whether a broker at the address answers a metadata request."""
     from aiokafka.client import AIOKafkaClient
 
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     client = AIOKafkaClient(
         bootstrap_servers=bootstrap_servers, request_timeout_ms=3000, **security
     )
@@ -141,7 +143,7 @@ async def answers_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **sec
         return False
     finally:
         await client.close()
-        logging.getLogger("aiokafka").setLevel(logging.NOTSET)
+        quiet.setLevel(level)  # as it was (the CLI keeps aiokafka at WARNING)
 
 
 class LocalKafka:

@@ -109,7 +109,7 @@ async def catalogue_copy(
     document = yaml.safe_load(EXAMPLE.read_text())
     topics = document["topics"]
     renamed = {}
-    for key in ("assistant_events", "service_updates", "dead_letters"):
+    for key in ("assistant_events", "service_updates", "dead_letters", "audit"):
         renamed[topics[key]] = topics[key] = f"{prefix}.{key}"
     for authority in document["authorities"]:
         authority["inbox"] = f"{prefix}.inbox.{authority['code']}"
@@ -155,8 +155,8 @@ async def test_apply_creates_every_topic_of_the_catalogue_and_a_rerun_changes_no
         run_bus, "topics", "apply", "--catalogue", str(catalogue_copy), env=bus_env
     )
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("create ") == 11
-    assert "applied 11 change(s)" in first.stdout
+    assert first.stdout.count("create ") == 12
+    assert "applied 12 change(s)" in first.stdout
 
     existing = set(await kafka_admin.list_topics())
     for spec in catalogue.topic_specs():
@@ -182,7 +182,7 @@ async def test_dry_run_prints_the_plan_and_changes_nothing(
     )
     assert result.returncode == 0, result.stderr
     assert "dry run, nothing changed" in result.stdout
-    assert "11 change(s) planned" in result.stdout
+    assert "12 change(s) planned" in result.stdout
     names = {spec.name for spec in load_catalogue(catalogue_copy).topic_specs()}
     assert not names & set(await kafka_admin.list_topics())
 

@@ -1,0 +1,111 @@
+"""The audit topic on Kafka: encoding its messages, reading them back, finding a chain's head."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from bus.audit.record import AUDIT_CHECKPOINT, AUDIT_RECORD, ZERO_HASH
+from bus.audit.verify import LogEntry
+from bus.errors import BusError, DecodeError
+from bus.schemas.codec import AvroCodec
+from bus.schemas.event import Event
+
+KIND_TYPES = {"record": AUDIT_RECORD, "checkpoint": AUDIT_CHECKPOINT}
+BATCH_MS = 500
+
+
+def encode(codec: AvroCodec, kind: str, data: dict[str, Any]) -> bytes:
+    """An audit record or checkpoint in the Confluent wire format."""
+    return codec.encode(Event(KIND_TYPES[kind], data))
+
+
+async def decode_entry(codec: AvroCodec, partition: int, offset: int, value: bytes) -> LogEntry:
+    try:
+        event = await codec.decode_async(value)
+    except DecodeError as exc:
+        return LogEntry(partition, offset, error=f"{exc.reason}: {exc}")
+    if event.type == AUDIT_RECORD:
+        return LogEntry(partition, offset, record=event.data)
+    if event.type == AUDIT_CHECKPOINT:
+        return LogEntry(partition, offset, checkpoint=event.data)
+    return LogEntry(partition, offset, error=f"a {event.type} event, not an audit record")
+
+
+def log_consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        group_id=None,
+        client_id=f"bus-audit-{uuid.uuid4().hex[:8]}",
+        max_poll_records=5000,
+    )
+
+
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
+    # aiokafka's public topics() drops the partitions; its client keeps them
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = cluster.partitions_for_topic(topic)
+    if not partitions:
+        raise BusError(f"topic {topic!r} does not exist on the cluster; check the catalogue")
+    return sorted(partitions)
+
+
+async def read_range(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, end: int
+) -> AsyncIterator[Any]:
+    """Messages of one partition with ``start <= offset < end``, in order."""
+    if start >= end:
+        return
+    consumer.assign([tp])
+    consumer.seek(tp, start)
+    while True:
+        batches = await consumer.getmany(tp, timeout_ms=BATCH_MS)
+        for message in batches.get(tp, []):
+            if message.offset >= end:
+                return
+            yield message
+        if await consumer.position(tp) >= end:
+            return
+
+
+async def read_log(
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str
+) -> AsyncIterator[LogEntry]:
+    """Every entry of the audit topic, partition by partition, in log order."""
+    for partition in await partitions_of(consumer, topic):
+        tp = TopicPartition(topic, partition)
+        start = (await consumer.beginning_offsets([tp]))[tp]
+        end = (await consumer.end_offsets([tp]))[tp]
+        async for message in read_range(consumer, tp, start, end):
+            yield await decode_entry(codec, partition, message.offset, message.value)
+
+
+async def last_head(
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, partition: int
+) -> bytes:
+    """The hash of the last audit record in the partition; zeros for an empty chain.
+
+    Reads back in growing windows, past trailing checkpoints and transaction markers.
+    """
+    tp = TopicPartition(topic, partition)
+    start = (await consumer.beginning_offsets([tp]))[tp]
+    end = (await consumer.end_offsets([tp]))[tp]
+    window = 16
+    upper = end
+    while upper > start:
+        lower = max(start, upper - window)
+        found: bytes | None = None
+        async for message in read_range(consumer, tp, lower, upper):
+            entry = await decode_entry(codec, partition, message.offset, message.value)
+            if entry.record is not None:
+                found = entry.record["record_hash"]
+        if found is not None:
+            return found
+        upper, window = lower, window * 4
+    return ZERO_HASH

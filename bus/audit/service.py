@@ -1,0 +1,227 @@
+"""The auditor's commands against Kafka: verify the topic or archives, archive the topic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from bus.audit.archive import ArchiveFile, archive_files, archived_heads, read_files, write_file
+from bus.audit.checkpoint import CheckpointVerifier
+from bus.audit.log import decode_entry, log_consumer, partitions_of, read_log, read_range
+from bus.audit.record import ZERO_HASH, RecordHasher, digest
+from bus.audit.verify import Failure, LogEntry, Report, verify_partitions
+from bus.errors import BusError
+from bus.schemas.codec import AvroCodec
+from bus.schemas.contracts import load_contracts
+from bus.schemas.registry_client import RegistryClient
+from bus.settings import Settings
+
+
+def _prepare(directory: Path) -> dict[int, tuple[int, bytes]]:
+    directory.mkdir(parents=True, exist_ok=True)
+    return archived_heads(directory)
+
+
+async def _collect(entries: AsyncIterator[LogEntry]) -> list[LogEntry]:
+    return [entry async for entry in entries]
+
+
+async def verify_topic(
+    settings: Settings, topic: str, signatures: CheckpointVerifier, *, events: bool
+) -> Report:
+    """Verify the audit topic's chains (and with ``events`` the audited events' digests)."""
+    contracts = load_contracts(settings.schemas_dir)
+    registry = RegistryClient(settings.schema_registry_url)
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    try:
+        codec = AvroCodec(registry, contracts)
+        entries = await _collect(read_log(consumer, codec, topic))
+        report = verify_partitions(entries, RecordHasher(contracts), signatures)
+        if report.ok and events:
+            await check_events(consumer, entries, report)
+        return report
+    finally:
+        await consumer.stop()
+        await registry.close()
+
+
+async def verify_archive(
+    settings: Settings, directory: Path, signatures: CheckpointVerifier, *, events: bool
+) -> Report:
+    """Verify archive files on their own: chains across files, names, checkpoints."""
+    contracts = load_contracts(settings.schemas_dir)
+    files = archive_files(directory)
+    entries = list(read_files(files))
+    report = verify_partitions(entries, RecordHasher(contracts), signatures)
+    if report.ok:
+        report.failure = _check_names(files, entries)
+    if report.ok and events:
+        consumer = log_consumer(settings.bootstrap_servers)
+        await consumer.start()
+        try:
+            await check_events(consumer, entries, report)
+        finally:
+            await consumer.stop()
+    return report
+
+
+def _check_names(files: Iterable[ArchiveFile], entries: list[LogEntry]) -> Failure | None:
+    """A file's name must say what is in it (partition, offsets), or it was swapped."""
+    by_file: dict[str, list[LogEntry]] = defaultdict(list)
+    for entry in entries:
+        by_file[entry.where].append(entry)
+    for archive in files:
+        name = archive.path.name
+        inside = by_file.get(name, [])
+        if not inside:
+            return Failure(archive.partition, archive.first_offset, 0, "empty file", name)
+        if (inside[0].offset, inside[-1].offset) != (archive.first_offset, archive.last_offset):
+            first = inside[0]
+            return Failure(first.partition, first.offset, 0, "file name and content differ", name)
+    return None
+
+
+async def check_events(consumer: AIOKafkaConsumer, entries: list[LogEntry], report: Report) -> None:
+    """Re-read every audited event and compare its digest with the record's."""
+    wanted: dict[tuple[str, int], dict[int, tuple[bytes, LogEntry]]] = defaultdict(dict)
+    for entry in entries:
+        if entry.record is not None:
+            record = entry.record
+            key = (record["topic"], record["partition"])
+            wanted[key][record["offset"]] = (record["digest"], entry)
+    for (topic, partition), offsets in sorted(wanted.items()):
+        tp = TopicPartition(topic, partition)
+        seen: set[int] = set()
+        async for message in read_range(consumer, tp, min(offsets), max(offsets) + 1):
+            expected = offsets.get(message.offset)
+            if expected is None:
+                continue
+            seen.add(message.offset)
+            if digest(message.value) != expected[0]:
+                report.failure = _event_failure(expected[1], "its bytes changed")
+                return
+            report.events_checked += 1
+        missing = sorted(set(offsets) - seen)
+        if missing:
+            report.failure = _event_failure(offsets[missing[0]][1], "it is no longer on Kafka")
+            return
+
+
+def _event_failure(entry: LogEntry, why: str) -> Failure:
+    record = entry.record or {}
+    return Failure(
+        entry.partition,
+        entry.offset,
+        -1,
+        f"audited event {record.get('topic')}[{record.get('partition')}]@{record.get('offset')} "
+        f"does not have the recorded digest: {why}",
+        entry.where,
+    )
+
+
+async def archive_topic(
+    settings: Settings, topic: str, directory: Path, *, max_entries: int
+) -> list[Path]:
+    """Append the audit log's new entries to ``directory``; return the files written."""
+    contracts = load_contracts(settings.schemas_dir)
+    done = await asyncio.to_thread(_prepare, directory)
+    registry = RegistryClient(settings.schema_registry_url)
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    hasher = RecordHasher(contracts)
+    written: list[Path] = []
+    try:
+        codec = AvroCodec(registry, contracts)
+        runs: dict[int, list[LogEntry]] = defaultdict(list)
+        heads: dict[int, bytes] = {p: head for p, (_, head) in done.items()}
+        async for entry in read_log(consumer, codec, topic):
+            if entry.offset <= done.get(entry.partition, (-1, b""))[0]:
+                continue
+            run = runs[entry.partition]
+            run.append(entry)
+            if entry.record is not None:
+                heads[entry.partition] = hasher.hash(entry.record)
+            if len(run) >= max_entries:
+                head = heads.get(entry.partition, ZERO_HASH)
+                written.append(write_file(directory, run, head, contracts))
+                runs[entry.partition] = []
+        for partition, run in sorted(runs.items()):
+            if run:
+                written.append(
+                    write_file(directory, run, heads.get(partition, ZERO_HASH), contracts)
+                )
+    finally:
+        await consumer.stop()
+        await registry.close()
+    return written
+
+
+async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:
+    """The audit topic's end offset per partition (where a later check can start)."""
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+        return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def verify_segment(
+    settings: Settings,
+    topic: str,
+    starts: Mapping[int, int],
+    signatures: CheckpointVerifier,
+    *,
+    wanted: set[str],
+    timeout_s: float,
+) -> Report:
+    """Once every event id in ``wanted`` is audited, verify what was appended after ``starts``.
+
+    Each chain is checked from its first record there, anchored on that record's
+    ``prev_hash``: this proves the part written since, not the log before it.
+    """
+    contracts = load_contracts(settings.schemas_dir)
+    registry = RegistryClient(settings.schema_registry_url)
+    consumer = log_consumer(settings.bootstrap_servers)
+    await consumer.start()
+    deadline = time.monotonic() + timeout_s
+    try:
+        codec = AvroCodec(registry, contracts)
+        while True:
+            entries = await _segment(consumer, codec, topic, starts)
+            seen = {str(e.record["event_id"]) for e in entries if e.record is not None}
+            if wanted <= seen:
+                break
+            if time.monotonic() > deadline:
+                raise BusError(
+                    f"{len(wanted - seen)} of {len(wanted)} events were not audited in "
+                    f"{timeout_s:.0f}s (is the worker running?)"
+                )
+            await asyncio.sleep(0.5)
+        anchors: dict[int, bytes] = {}
+        for entry in entries:
+            if entry.record is not None:
+                anchors.setdefault(entry.partition, entry.record["prev_hash"])
+        return verify_partitions(entries, RecordHasher(contracts), signatures, anchors=anchors)
+    finally:
+        await consumer.stop()
+        await registry.close()
+
+
+async def _segment(
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, starts: Mapping[int, int]
+) -> list[LogEntry]:
+    entries = []
+    for partition in await partitions_of(consumer, topic):
+        tp = TopicPartition(topic, partition)
+        end = (await consumer.end_offsets([tp]))[tp]
+        async for message in read_range(consumer, tp, starts.get(partition, 0), end):
+            entries.append(await decode_entry(codec, partition, message.offset, message.value))
+    return entries

@@ -1,0 +1,86 @@
+"""Archive files: deterministic names, plain Avro, verified on their own, tampering found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastavro
+
+from bus.audit.archive import archive_files, read_files, write_file
+from bus.audit.verify import LogEntry, verify_partitions
+
+from .chains import CONTRACTS, HASHER, SIGNATURES, chain
+
+
+def _write(directory: Path, entries: list[LogEntry] | None = None, per_file: int = 5) -> list[Path]:
+    entries = entries or chain(12)
+    paths = []
+    head = bytes(32)
+    for start in range(0, len(entries), per_file):
+        run = entries[start : start + per_file]
+        for entry in run:
+            if entry.record is not None:
+                head = entry.record["record_hash"]
+        paths.append(write_file(directory, run, head, CONTRACTS))
+    return paths
+
+
+def test_files_are_named_by_partition_offsets_and_head_and_read_by_plain_fastavro(
+    tmp_path: Path,
+) -> None:
+    paths = _write(tmp_path)
+    assert [p.name[:32] for p in paths][:2] == [
+        "audit-p0000-000000000000-0000000",
+        "audit-p0000-000000000005-0000000",
+    ]
+    with paths[0].open("rb") as file:
+        rows = list(fastavro.reader(file))
+    assert [row["offset"] for row in rows] == [0, 1, 2, 3, 4]  # type: ignore[index]
+    assert rows[4]["checkpoint"] is not None and rows[0]["record"] is not None  # type: ignore[index]
+
+
+def test_archiving_the_same_log_twice_gives_byte_identical_files(tmp_path: Path) -> None:
+    entries = chain(12)
+    first = _write(tmp_path / "a", entries)
+    second = _write(tmp_path / "b", entries)
+    assert [p.name for p in first] == [p.name for p in second]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second, strict=True))
+
+
+def test_archives_verify_on_their_own_across_files(tmp_path: Path) -> None:
+    _write(tmp_path)
+    report = verify_partitions(read_files(archive_files(tmp_path)), HASHER, SIGNATURES)
+    assert report.ok, report.failure
+    assert (report.records, report.checkpoints) == (12, 3)
+
+
+def test_a_missing_archive_file_fails_at_the_first_record_after_the_gap(tmp_path: Path) -> None:
+    paths = _write(tmp_path)
+    paths[1].unlink()
+    report = verify_partitions(read_files(archive_files(tmp_path)), HASHER, SIGNATURES)
+    assert report.failure is not None
+    assert report.failure.where == paths[2].name and report.failure.offset == 10
+
+
+def test_verify_cli_on_a_tampered_archive_exits_1_naming_the_file_and_offset(
+    tmp_path: Path,
+) -> None:
+    from bus.supervise import run_bus
+
+    from .chains import KEY
+
+    entries = chain(12)
+    paths = _write(tmp_path, entries)
+    public = KEY.public_key().public_bytes_raw().hex()
+    good = run_bus("audit", "verify", "--archive", str(tmp_path), "--public-key", public)
+    assert good.returncode == 0, good.stderr
+    assert "OK: 12 records and 3 signed checkpoints in 1 chains" in good.stdout
+
+    data = paths[1].read_bytes()
+    source = b"assistant:tax-board"
+    position = data.index(source)
+    paths[1].write_bytes(data[:position] + b"A" + data[position + 1 :])
+    bad = run_bus("audit", "verify", "--archive", str(tmp_path), "--public-key", public)
+    assert bad.returncode == 1
+    assert f"offset 5 (entry #5 of the chain in {paths[1].name})" in bad.stdout
+    assert "the record was altered" in bad.stdout
