@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from bus.catalogue.check import Problem, format_loc, problems
+from bus.catalogue.escalation import EscalationPolicy
 from bus.catalogue.hours import WorkingHours
 from bus.catalogue.names import Intent, Slug, TopicName, intent_matches, is_slug
 from bus.kafka.admin import TopicSpec
@@ -96,7 +97,27 @@ class TopicsConfig(_Strict):
     assistant_events: TopicName = "bus.assistant-events"
     service_updates: TopicName = "bus.service-updates"
     dead_letters: TopicName = "bus.deadletters"
+    escalations: TopicName = Field("", description="Default <prefix>.escalations.")
+    escalation_actions: TopicName = Field("", description="Default <prefix>.escalation-actions.")
+    presence: TopicName = Field("", description="Default <prefix>.official-presence.")
     overrides: dict[TopicName, TopicOverride] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _escalation_topics(cls, data: Any) -> Any:
+        # Named after the assistant topic so two catalogues on one broker never share them.
+        if not isinstance(data, dict):
+            return data
+        assistant = str(data.get("assistant_events") or "bus.assistant-events")
+        prefix = assistant.removesuffix("assistant-events").rstrip(".-_") or assistant
+        data = {**data}
+        for key, suffix in (
+            ("escalations", "escalations"),
+            ("escalation_actions", "escalation-actions"),
+            ("presence", "official-presence"),
+        ):
+            data.setdefault(key, f"{prefix}.{suffix}")
+        return data
 
     def shared(self) -> dict[str, str]:
         """The shared topics by their key in the file."""
@@ -104,6 +125,9 @@ class TopicsConfig(_Strict):
             "assistant_events": self.assistant_events,
             "service_updates": self.service_updates,
             "dead_letters": self.dead_letters,
+            "escalations": self.escalations,
+            "escalation_actions": self.escalation_actions,
+            "presence": self.presence,
         }
 
 
@@ -119,6 +143,7 @@ class Authority(_Strict):
     services: tuple[Slug, ...] = ()
     intents: tuple[Intent, ...] = ()
     working_hours: WorkingHours | None = None
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     webhook: str | None = None
 
     @model_validator(mode="before")

@@ -54,7 +54,7 @@ def test_the_example_needs_shared_topics_with_6_partitions_and_authority_topics_
     example: Catalogue,
 ) -> None:
     specs = {spec.name: spec for spec in example.topic_specs()}
-    assert len(specs) == 3 + 2 * 4
+    assert len(specs) == 6 + 2 * 4
     assert specs["bus.assistant-events"].partitions == 6
     assert specs["bus.service-updates"].partitions == 6
     assert specs["bus.inbox.tax-board"].partitions == 3
