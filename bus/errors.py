@@ -62,3 +62,14 @@ class CorruptRecordError(DecodeError):
     """The Avro body does not decode with the writer's schema (truncated or garbage)."""
 
     reason = "corrupt-record"
+
+
+class CaseActionError(BusError):
+    """An action on an escalation case that its state does not allow.
+
+    ``reason`` is a stable code the officials' API maps to an HTTP status.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -19,7 +19,7 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
     from bus.app import faust_fixes
-    from bus.app.agents import echo, router
+    from bus.app.agents import echo, escalator, router
 
     faust_fixes.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
@@ -40,6 +40,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     runtime = Runtime(settings)
     echo.register(app, runtime)
     router.register(app, runtime, catalogue)
+    escalator.register(app, runtime, catalogue)
     return app, runtime
 
 
