@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck pytest kafka-start kafka-stop clean
+.PHONY: help install system-deps demo test lint typecheck pytest kafka-start kafka-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP) ## create .venv with the bus and its dev tools
+install: $(STAMP) system-deps ## create .venv with the bus and its dev tools
+
+system-deps: ## Debian packages the tests need (chromium for the console's browser test)
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get install -y chromium || sudo apt-get install -y chromium; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo

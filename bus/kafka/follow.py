@@ -39,8 +39,12 @@ class TopicFollower(AsyncResource):
         await self._consumer.start()
         partitions = []
         for topic in self.topics:
-            while not (found := self._consumer.partitions_for_topic(topic)):
-                await self._consumer.topics()  # refreshes the cluster's metadata
+            # aiokafka's public metadata only covers subscribed topics; ask the cluster.
+            while not (
+                found := (await self._consumer._client.fetch_all_metadata()).partitions_for_topic(
+                    topic
+                )
+            ):
                 await asyncio.sleep(0.2)
             partitions += [TopicPartition(topic, p) for p in sorted(found)]
         self._consumer.assign(partitions)
