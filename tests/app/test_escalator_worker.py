@@ -78,8 +78,12 @@ async def test_each_policy_opens_a_case_and_the_citizen_hears_when_no_one_can_an
     c = {name: new_conversation() for name in ("human", "unsure", "intent", "word", "rating")}
     c |= {"late": new_conversation(), "accepted": new_conversation()}
     c |= {"closed": new_conversation(), "nobody": new_conversation()}
-    late = conversation(
-        "ServiceRequestCreated", c["late"], request_id="r-late", service_code="passport-application"
+    late = new_event(
+        SR + "ServiceRequestCreated",
+        source="assistant:police",
+        conversation_id=c["late"],
+        request_id="r-late",
+        service_code="passport-application",
     )
     on_time = new_event(
         SR + "ServiceRequestCreated",
