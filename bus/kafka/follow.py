@@ -14,6 +14,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bus.errors import ConfigurationError
 from bus.lifecycle import AsyncResource
 
 log = logging.getLogger(__name__)
@@ -39,18 +40,21 @@ class TopicFollower(AsyncResource):
         await self._consumer.start()
         partitions = []
         for topic in self.topics:
-            # aiokafka's public metadata only covers subscribed topics; ask the cluster.
-            while not (
-                found := (await self._consumer._client.fetch_all_metadata()).partitions_for_topic(
-                    topic
-                )
-            ):
-                await asyncio.sleep(0.2)
-            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+            partitions += [TopicPartition(topic, p) for p in sorted(await self._partitions(topic))]
         self._consumer.assign(partitions)
         await self._consumer.seek_to_beginning(*partitions)
         ends = await self._consumer.end_offsets(partitions)
         self._task = asyncio.create_task(self._run(ends))
+
+    async def _partitions(self, topic: str) -> set[int]:
+        """The topic's partitions; aiokafka's public metadata covers subscribed topics only."""
+        for _ in range(150):
+            cluster = await self._consumer._client.fetch_all_metadata()
+            found: set[int] | None = cluster.partitions_for_topic(topic)
+            if found:
+                return found
+            await asyncio.sleep(0.2)
+        raise ConfigurationError(f"topic {topic!r} does not exist; run `bus topics apply`")
 
     async def _run(self, ends: dict[TopicPartition, int]) -> None:
         behind = {tp for tp, end in ends.items() if end > 0}
