@@ -76,6 +76,11 @@ class TopicFollower(AsyncResource):
             if not behind:
                 self.caught_up.set()
 
+    async def join(self) -> None:
+        """Wait while following (until stopped or cancelled)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -41,10 +41,13 @@ class CaseView:
         self._waiting.pop(cause, None)
 
     def apply(self, event: Event) -> None:
-        if event.id in self._seen:
-            return  # the same message forwarded to a second topic
-        if event.id:
-            self._seen.add(event.id)
+        if event.type == MESSAGE:
+            if event.id in self._seen:
+                return  # the same message forwarded to a second topic
+            self._seen.add(str(event.id))
+        # Case events are applied as often as they come (each is idempotent): an
+        # Unavailable read from the assistant's topic before its CaseOpened is
+        # applied again from the escalations topic, after it.
         self._fold(event)
         cause = event.header.get("causation_id")
         if cause and (event.type.startswith(ESCALATION) or event.type == MESSAGE):

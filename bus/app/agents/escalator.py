@@ -42,7 +42,6 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     conversations = app.Table(TABLE, default=None, partitions=_partitions(catalogue))
     board = PresenceBoard()
     asked: dict[str, float] = {}
-    followers: list[TopicFollower] = []
 
     def output(name: str) -> Any:
         if name not in outputs:
@@ -109,8 +108,8 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                 board.apply(str(event.data["official_id"]), authority, str(event.data["presence"]))
 
         follower = TopicFollower(runtime.settings.bootstrap_servers, [topics.presence], apply)
-        followers.append(follower)  # keeps it (and its task) alive with the app
-        await follower.start()
+        async with follower:  # Faust cancels its tasks at shutdown; the follower then stops
+            await follower.join()
 
     app.agent(source, name=NAME)(escalator)
     app.timer(interval=runtime.settings.escalation_check_s, name=f"{NAME}-deadlines")(
