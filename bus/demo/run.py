@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from urllib.parse import urlparse
 
 from bus.catalogue import Catalogue, load_catalogue
+from bus.demo.escalation import run_escalation
 from bus.demo.harness import Harness
 from bus.demo.scenario import Scenario, build
 from bus.errors import BusError
@@ -44,7 +45,10 @@ def run_demo(settings: Settings) -> int:
         print(f"  worker    pid {worker.process.pid}, log {worker.log_file}")
         scenario = build(catalogue, CONVERSATIONS, seed=int(time.time()))
         harness, elapsed = asyncio.run(_exchange(settings, catalogue, scenario, worker))
-        return _report(catalogue, scenario, harness, elapsed)
+        code = _report(catalogue, scenario, harness, elapsed)
+        escalated = run_escalation(settings, catalogue, _env(settings), started)
+        print("demo: OK" if code == 0 and escalated else "demo: FAILED")
+        return code if escalated else 1
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -123,5 +127,4 @@ def _report(catalogue: Catalogue, scenario: Scenario, harness: Harness, elapsed:
     print(f"per-conversation order kept, every event where it belongs: {verdict}")
     for problem in problems[:10]:
         print(f"  {problem}")
-    print("demo: OK" if not problems else "demo: FAILED")
     return 0 if not problems else 1
