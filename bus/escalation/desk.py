@@ -24,6 +24,7 @@ from bus.escalation.state import ConversationState
 from bus.schemas.event import Event
 
 REDIRECTED = events.CONVERSATION + "Redirected"
+ENDINGS = frozenset({events.CONVERSATION + "ConversationEnded", events.CONVERSATION + "ClientLeft"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def on_conversation(
 ) -> list[Output]:
     """Follow who owns the conversation, then open a case if the owner's policy fires."""
     _follow_owner(event, state, catalogue)
+    state.ended = state.ended or event.type in ENDINGS
     owner = catalogue.authority(state.owner)
     if owner is None:
         return []

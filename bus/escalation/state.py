@@ -18,10 +18,16 @@ class ConversationState:
     signals: Signals = field(default_factory=Signals)
     case: Case | None = None
     opened: int = 0
+    ended: bool = False
 
     @property
     def open_case(self) -> Case | None:
         return self.case if self.case is not None and not self.case.closed else None
+
+    @property
+    def finished(self) -> bool:
+        """Ended, with no open case and no request to watch: nothing left to remember."""
+        return self.ended and self.open_case is None and not self.signals.pending
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,6 +36,7 @@ class ConversationState:
             "signals": self.signals.to_json(),
             "case": self.case.to_json() if self.case else None,
             "opened": self.opened,
+            "ended": self.ended,
         }
 
     @classmethod
@@ -42,4 +49,5 @@ class ConversationState:
             signals=Signals.from_json(data.get("signals")),
             case=Case.from_json(case) if case else None,
             opened=int(data.get("opened", 0)),
+            ended=bool(data.get("ended", False)),
         )

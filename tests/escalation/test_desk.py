@@ -189,3 +189,19 @@ def test_the_state_survives_its_json_round_trip() -> None:
     state = ConversationState()
     opened(state, board())
     assert ConversationState.from_json(state.to_json()) == state
+
+
+def test_an_ended_conversation_without_an_open_case_is_finished() -> None:
+    state, presence = ConversationState(), board(("anna", "police"))
+    case_id = opened(state, presence)
+    ended = new_event(
+        "gov.agencybus.conversation.ConversationEnded",
+        source="assistant:police",
+        conversation_id="c1",
+        reason="ACCEPTED",
+    )
+    on_conversation(ended, state, CATALOGUE, presence, NOW)
+    assert not state.finished  # the case is still open
+    on_action(action("CLAIM", case_id), state, CATALOGUE, presence, NOW)
+    on_action(action("RESOLVE", case_id, resolution="ACCEPTED"), state, CATALOGUE, presence, NOW)
+    assert state.finished

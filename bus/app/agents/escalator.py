@@ -85,7 +85,10 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                 asked.pop(str(key), None)
             else:
                 sent = on_conversation(event, state, catalogue, board, now)
-            conversations[str(key)] = state.to_json()
+            if not state.finished:
+                conversations[str(key)] = state.to_json()
+            elif str(key) in conversations:
+                del conversations[str(key)]  # keeps the table (and the timer's scan) small
             for out in sent:
                 await send_event(output(out.topic), out.event, runtime)
 
