@@ -56,7 +56,9 @@ class Directory:
         try:
             parsed = _File.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(f"officials file {path}: {exc}") from exc
+            raise ConfigurationError(
+                f"officials file {path} (set by BUS_OFFICIALS): {exc}"
+            ) from exc
         for official in parsed.officials:
             if official.authority not in authorities:
                 raise ConfigurationError(

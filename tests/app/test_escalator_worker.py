@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.catalogue import load_catalogue
 from bus.client import Publisher
@@ -62,6 +62,19 @@ async def read_until(
                 event = await codec.decode_async(record.value)
                 if found(event):
                     return event
+    finally:
+        await consumer.stop()
+    raise AssertionError("unreachable")
+
+
+async def read_raw_until(bootstrap: str, topic: str, found: Callable[[Any], bool]) -> Any:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        async with asyncio.timeout(90):
+            async for record in consumer:
+                if found(record):
+                    return record
     finally:
         await consumer.stop()
     raise AssertionError("unreachable")
@@ -200,6 +213,11 @@ async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their
     _, carls = await api.acall("GET", "/api/cases", "carl")
     assert case["case_id"] not in {c["case_id"] for c in carls["cases"]}
 
+    assert (await api.acall("POST", "/api/cases/case-nope/claim", "anna"))[0] == 404
+    assert (await api.acall("POST", path + "/reply", "anna", {"text": " "}))[0] == 400
+    assert (await api.acall("POST", path + "/resolve", "anna", {"resolution": "BORED"}))[0] == 400
+    assert (await api.acall("PUT", "/api/presence", "anna", {"presence": "away"}))[0] == 400
+
     claims = await asyncio.gather(
         api.acall("POST", path + "/claim", "anna"), api.acall("POST", path + "/claim", "bert")
     )
@@ -238,3 +256,17 @@ async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their
     assert status == 200 and moved["case"]["authority"] == "tax-board"
     assert (await api.acall("GET", other_path, "anna"))[0] == 403
     assert (await api.acall("GET", other_path, "carl"))[0] == 200
+
+    # What is not a case action on the actions topic becomes a dead letter with its bytes.
+    producer = AIOKafkaProducer(bootstrap_servers=system.settings.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.escalation_actions, b"not an action", key=b"c-x")
+    finally:
+        await producer.stop()
+    letter = await read_raw_until(
+        system.settings.bootstrap_servers,
+        topics.dead_letters,
+        lambda record: record.value == b"not an action",
+    )
+    assert dict(letter.headers)["bus_dlq_reason"] == b"not-wire-format"
