@@ -312,10 +312,11 @@ def escalation_system(
     unique_name: Callable[[str], str],
     tmp_path: Path,
 ) -> Iterator[Callable[..., EscalationSystem]]:
-    """Start the escalation system; ``first_response_s`` sets the cases' service level."""
+    """Start the escalation system; ``first_response_s`` sets the cases' service level,
+    ``worker_settings`` more of the worker's (e.g. ``processing_guarantee``)."""
     servers: list[Service] = []
 
-    def start(first_response_s: float = 600) -> EscalationSystem:
+    def start(first_response_s: float = 600, **worker_settings: str) -> EscalationSystem:
         catalogue_path = tmp_path / "catalogue.yaml"
         write_catalogue(catalogue_path, unique_name("esc"), first_response_s)
         officials = Officials.write(tmp_path / "officials.yaml")
@@ -323,6 +324,7 @@ def escalation_system(
             "app_id": unique_name("app"),
             "catalogue": str(catalogue_path),
             "escalation_check_s": "0.5",
+            **worker_settings,
         }
         worker = start_worker("worker", **env)
         worker.wait_until(lambda: worker.logged("Worker ready"), timeout_s=120)

@@ -270,3 +270,23 @@ async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their
         lambda record: record.value == b"not an action",
     )
     assert dict(letter.headers)["bus_dlq_reason"] == b"not-wire-format"
+
+
+async def test_an_exactly_once_escalator_opens_breaches_and_settles_claims(
+    escalation_system: Callable[..., Any],
+) -> None:
+    system = escalation_system(first_response_s=2, processing_guarantee="exactly_once")
+    api = system.api
+    topics = load_catalogue(system.catalogue_path).topics
+    conversation_id = new_conversation()
+    async with Publisher(system.settings) as publisher:
+        await publisher.publish(
+            topics.assistant_events,
+            conversation(
+                "HandoffRequested", conversation_id, trigger="CITIZEN_REQUEST", requested_by="BOT"
+            ),
+        )
+    case = await api.case_of(conversation_id, "anna", breached=True)
+    path = f"/api/cases/{case['case_id']}/claim"
+    claims = await asyncio.gather(api.acall("POST", path, "anna"), api.acall("POST", path, "bert"))
+    assert sorted(status for status, _ in claims) == [200, 409]

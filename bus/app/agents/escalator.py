@@ -4,12 +4,14 @@ It reads the assistants' events, the agency services' status updates and the
 case actions (officials' and its own timer's), all keyed by conversation id
 and co-partitioned with its table of conversation states. One worker owns a
 conversation at a time, so it alone decides each claim: of two concurrent
-claims exactly one wins. A timer asks for deadline checks through the same
-actions topic, because only the agent may change the table.
+claims exactly one wins. A task beside it follows the officials' presence
+and asks for deadline checks through the same actions topic, because only
+the agent may change the table.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from typing import Any
 from bus.app.runtime import Runtime
 from bus.app.stream import send_dead_letter, send_event
 from bus.catalogue import Catalogue
+from bus.client import Publisher
 from bus.errors import ConfigurationError, DecodeError
 from bus.escalation import ConversationState, PresenceBoard, due, on_action, on_conversation
 from bus.kafka.follow import TopicFollower
@@ -36,7 +39,6 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     source = app.topic(
         topics.assistant_events, topics.service_updates, topics.escalation_actions, **raw
     )
-    actions = app.topic(topics.escalation_actions, **raw)
     dead_letters = app.topic(topics.dead_letters, **raw)
     outputs: dict[str, Any] = {}
     conversations = app.Table(TABLE, default=None, partitions=_partitions(catalogue))
@@ -92,7 +94,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             for out in sent:
                 await send_event(output(out.topic), out.event, runtime)
 
-    async def check_deadlines() -> None:
+    async def ask_for_checks(publisher: Publisher) -> None:
         now, clock = datetime.now(UTC), time.monotonic()
         for key, value in list(conversations.items()):
             if asked.get(key, 0.0) > clock or not due(ConversationState.from_json(value), now):
@@ -101,24 +103,33 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             check = new_event(
                 ACTION, source="bus:escalator-timer", conversation_id=key, action="CHECK_DEADLINES"
             )
-            await send_event(actions, check, runtime)
+            await publisher.publish(topics.escalation_actions, check)
 
-    async def follow_presence() -> None:
-        async def apply(record: Any) -> None:
-            event = await runtime.decode(record.value)
-            if event.type == PRESENCE:
-                authority = str(event.header.get("authority") or "")
-                board.apply(str(event.data["official_id"]), authority, str(event.data["presence"]))
+    async def apply_presence(record: Any) -> None:
+        event = await runtime.decode(record.value)
+        if event.type == PRESENCE:
+            authority = str(event.header.get("authority") or "")
+            board.apply(str(event.data["official_id"]), authority, str(event.data["presence"]))
 
-        follower = TopicFollower(runtime.settings.bootstrap_servers, [topics.presence], apply)
-        async with follower:  # Faust cancels its tasks at shutdown; the follower then stops
-            await follower.join()
+    async def beside_the_agent() -> None:
+        """Follow the officials' presence and ask for deadline checks, until the worker stops.
+
+        The checks go through the actions topic with a plain producer of their
+        own: only the agent may write the table, and under exactly-once Faust's
+        producer only sends inside the agent's transactions.
+        """
+        settings = runtime.settings
+        follower = TopicFollower(settings.bootstrap_servers, [topics.presence], apply_presence)
+        async with follower, Publisher(settings) as publisher:
+            while True:
+                await asyncio.sleep(settings.escalation_check_s)
+                try:
+                    await ask_for_checks(publisher)
+                except Exception:  # a table mid-rebalance; the next round asks again
+                    log.exception("cannot look for missed service levels this round")
 
     app.agent(source, name=NAME)(escalator)
-    app.timer(interval=runtime.settings.escalation_check_s, name=f"{NAME}-deadlines")(
-        check_deadlines
-    )
-    app.task(follow_presence)
+    app.task(beside_the_agent)
 
 
 def _partitions(catalogue: Catalogue) -> int:
