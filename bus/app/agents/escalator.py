@@ -61,36 +61,27 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                     await send_dead_letter(dead_letters, message, exc.reason, str(exc), NAME)
                 continue
             key = event.header.get("conversation_id")
-            if not key or message.key != str(key).encode():
-                if is_action:
-                    await send_dead_letter(
-                        dead_letters,
-                        message,
-                        "wrong-key",
-                        "case actions must carry the conversation id in the header and as key",
-                        NAME,
-                    )
-                continue
-            if is_action and event.type != ACTION:
-                await send_dead_letter(
-                    dead_letters,
-                    message,
-                    "unroutable-type",
-                    f"{event.type} is no case action",
-                    NAME,
-                )
+            refused = _refused(event.type, key, message.key, is_action)
+            if refused is not None:
+                if is_action:  # the router answers for the shared topics
+                    await send_dead_letter(dead_letters, message, *refused, NAME)
                 continue
             state = ConversationState.from_json(conversations.get(str(key)))
             now = datetime.now(UTC)
-            if is_action:
-                sent = on_action(event, state, catalogue, board, now)
-                asked.pop(str(key), None)
-            else:
-                sent = on_conversation(event, state, catalogue, board, now)
+            try:
+                if is_action:
+                    sent = on_action(event, state, catalogue, board, now)
+                    asked.pop(str(key), None)
+                else:
+                    sent = on_conversation(event, state, catalogue, board, now)
+            except Exception as exc:  # a bug must not block the partition: keep the bytes
+                log.exception("escalator failed on %s", event.type)
+                await send_dead_letter(dead_letters, message, "escalator-failed", repr(exc), NAME)
+                continue
             if not state.finished:
                 conversations[str(key)] = state.to_json()
             elif str(key) in conversations:
-                del conversations[str(key)]  # keeps the table (and the timer's scan) small
+                del conversations[str(key)]  # keeps the table (and the deadline scan) small
             for out in sent:
                 await send_event(output(out.topic), out.event, runtime)
 
@@ -130,6 +121,17 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
 
     app.agent(source, name=NAME)(escalator)
     app.task(beside_the_agent)
+
+
+def _refused(
+    type_name: str, conversation_id: Any, key: bytes | None, is_action: bool
+) -> tuple[str, str] | None:
+    """A dead-letter reason and error for what the escalator cannot take, else None."""
+    if not conversation_id or key != str(conversation_id).encode():
+        return "wrong-key", "the Kafka key must be the header's conversation id"
+    if is_action and type_name != ACTION:
+        return "unroutable-type", f"{type_name} is no case action"
+    return None
 
 
 def _partitions(catalogue: Catalogue) -> int:
