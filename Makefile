@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help install system-deps demo test lint typecheck pytest kafka-start kafka-stop clean
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system-deps ## create .venv with the bus and its dev tools
 
 system-deps: ## Debian packages the tests need (chromium for the console's browser test)
-	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get install -y chromium || sudo apt-get install -y chromium; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
@@ -33,7 +34,7 @@ lint: $(STAMP) ## ruff lint and format check
 typecheck: $(STAMP) ## mypy --strict on bus/
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
+pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
 
 kafka-start: $(STAMP) ## start the local single-node Kafka on 127.0.0.1:9092
