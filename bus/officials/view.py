@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bus.client.dedup import RecentIds
 from bus.schemas.event import Event
 
 ESCALATION = "gov.agencybus.escalation."
@@ -28,7 +29,7 @@ def _iso(value: Any) -> str | None:
 class CaseView:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    _seen: set[str] = field(default_factory=set)
+    _seen: RecentIds = field(default_factory=RecentIds)
     _waiting: dict[str, asyncio.Future[Event]] = field(default_factory=dict)
 
     def expect(self, cause: str) -> asyncio.Future[Event]:
@@ -41,10 +42,8 @@ class CaseView:
         self._waiting.pop(cause, None)
 
     def apply(self, event: Event) -> None:
-        if event.type == MESSAGE:
-            if event.id in self._seen:
-                return  # the same message forwarded to a second topic
-            self._seen.add(str(event.id))
+        if event.type == MESSAGE and self._seen.seen(str(event.id)):
+            return  # the same message forwarded to a second topic
         # Case events are applied as often as they come (each is idempotent): an
         # Unavailable read from the assistant's topic before its CaseOpened is
         # applied again from the escalations topic, after it.
