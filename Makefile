@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean
@@ -18,10 +19,9 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP) ## create .venv with the bus and its dev tools
 
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-system-deps: ## Debian packages the tests use: prometheus (promtool, and a real server)
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus; }
+system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test)
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
@@ -39,7 +39,7 @@ promtool: system-deps ## check the Prometheus config and alert rules, run the ru
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
 
-pytest: $(STAMP) ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
+pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
 
 kafka-start: $(STAMP) ## start the local single-node Kafka on 127.0.0.1:9092

@@ -66,3 +66,14 @@ class CorruptRecordError(DecodeError):
 
 class AccessDeniedError(BusError):
     """The cluster's ACLs do not let this principal use a topic or group."""
+
+
+class CaseActionError(BusError):
+    """An action on an escalation case that its state does not allow.
+
+    ``reason`` is a stable code the officials' API maps to an HTTP status.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     metrics_lag_interval_s: float = Field(
         5.0, gt=0, description="How often the worker samples its consumer lag."
     )
+    escalation_check_s: float = Field(
+        1.0, gt=0, description="How often the escalator looks for missed service levels."
+    )
+    officials: Path | None = Field(
+        None, description="YAML of officials: id, name, authority and token_sha256 each."
+    )
+    officials_host: str = Field("127.0.0.1", description="Interface the officials' API binds to.")
+    officials_port: int = Field(8090, description="Port of the officials' API and console.")
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
     security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="How every component connects to Kafka (see bus.kafka.connection)."

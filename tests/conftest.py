@@ -8,19 +8,29 @@ port in a temporary folder, and ``bus kafka stop`` stops it at the end.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
+from bus.catalogue.hours import DAYS
 from bus.kafka.admin import TopicSpec, admin_client, create_topics
 from bus.kafka.cluster import LocalCluster, free_base_port
 from bus.kafka.local import answers_metadata, free_port
+from bus.officials.auth import new_token
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
 
@@ -218,3 +228,207 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClu
         yield LocalCluster(Settings().home, port, cluster_dir)
     finally:
         bus_or_fail("kafka", "stop", *where)
+
+
+# --- escalation: a catalogue, officials, a worker and the officials' API, all real ---
+
+TALLINN = ZoneInfo("Europe/Tallinn")
+
+
+def closed_days() -> list[str]:
+    """Weekdays that are neither yesterday, today nor tomorrow in Tallinn: closed all test long."""
+    today = datetime.now(UTC).astimezone(TALLINN).weekday()
+    near = {(today + d) % 7 for d in (-1, 0, 1)}
+    return [DAYS[d] for d in range(7) if d not in near][:2]
+
+
+def write_catalogue(path: Path, prefix: str, first_response_s: float = 600) -> None:
+    policy = {
+        "low_confidence": {"threshold": 0.5, "turns": 2},
+        "sensitive_intents": ["passport.stolen"],
+        "sensitive_keywords": ["threat"],
+        "service_levels": {"passport-application": 2},
+        "low_rating": 0.4,
+        "first_response_s": first_response_s,
+    }
+    document = {
+        "topics": {
+            "defaults": {"partitions": 2, "replication_factor": 1},
+            "assistant_events": f"{prefix}.assistant-events",
+            "service_updates": f"{prefix}.service-updates",
+            "dead_letters": f"{prefix}.deadletters",
+        },
+        "authorities": [
+            {
+                "code": "police",
+                "name": "Police and Border Guard Board",
+                "inbox": f"{prefix}.inbox.police",
+                "assistant_topic": f"{prefix}.assistant.police",
+                "services": ["passport-application"],
+                "intents": ["passport"],
+                "escalation": policy,
+            },
+            {
+                "code": "tax-board",
+                "name": "Tax and Customs Board",
+                "inbox": f"{prefix}.inbox.tax-board",
+                "assistant_topic": f"{prefix}.assistant.tax-board",
+                "intents": ["tax"],
+                "working_hours": {
+                    "timezone": "Europe/Tallinn",
+                    "days": closed_days(),
+                    "open": "09:00",
+                    "close": "17:00",
+                },
+                "escalation": policy,
+            },
+            {
+                "code": "social-insurance",
+                "name": "Social Insurance Board",
+                "inbox": f"{prefix}.inbox.social-insurance",
+                "assistant_topic": f"{prefix}.assistant.social-insurance",
+                "intents": ["pension"],
+                "escalation": policy,
+            },
+        ],
+        "routing": {"fallback": "police"},
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+@dataclass
+class Officials:
+    path: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def write(cls, path: Path) -> Officials:
+        people = [
+            ("anna", "Anna Tamm", "police"),
+            ("bert", "Bert Kask", "police"),
+            ("carl", "Carl Saar", "tax-board"),
+        ]
+        tokens, entries = {}, []
+        for official, name, authority in people:
+            token, digest = new_token()
+            tokens[official] = token
+            entries.append(
+                {"id": official, "name": name, "authority": authority, "token_sha256": digest}
+            )
+        path.write_text(yaml.safe_dump({"officials": entries}))
+        return cls(path, tokens)
+
+
+@dataclass
+class Api:
+    url: str
+    officials: Officials
+
+    def call(
+        self, method: str, path: str, who: str | None, body: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        """An HTTP call as official ``who`` (None: no token, '?' a wrong one)."""
+        headers = {"Content-Type": "application/json"}
+        if who is not None:
+            token = "not-a-token" if who == "?" else self.officials.tokens[who]
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return int(response.status), json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    async def acall(
+        self, method: str, path: str, who: str | None, body: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        return await asyncio.to_thread(self.call, method, path, who, body)
+
+    async def case_of(
+        self, conversation: str, who: str, timeout_s: float = 90, **expected: Any
+    ) -> dict[str, Any]:
+        """The case of ``conversation`` in ``who``'s queue, once it has the expected fields."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status, body = await self.acall("GET", "/api/cases", who)
+            assert status == 200, body
+            for case in body["cases"]:
+                if case["conversation_id"] == conversation and all(
+                    case.get(k) == v for k, v in expected.items()
+                ):
+                    return dict(case)
+            await asyncio.sleep(0.3)
+        raise AssertionError(f"no case of {conversation} with {expected} for {who}")
+
+
+@dataclass
+class EscalationSystem:
+    """A catalogue on fresh topics, a worker and the officials' API, as real processes."""
+
+    settings: Settings
+    catalogue_path: Path
+    officials: Officials
+    api: Api
+    env: dict[str, str]
+    worker: Service
+    server: Service
+    start_worker: Callable[..., Service]
+
+    def start_worker_again(self, name: str) -> Service:
+        """Another worker of the same app, with its own (empty) local state."""
+        self.worker = self.start_worker(name, **self.env)
+        self.worker.wait_until(lambda: self.worker.logged("Worker ready"), timeout_s=120)
+        return self.worker
+
+
+@pytest.fixture
+def escalation_system(
+    settings_with_registry: Settings,
+    start_worker: Callable[..., Service],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> Iterator[Callable[..., EscalationSystem]]:
+    """Start the escalation system; ``first_response_s`` sets the cases' service level,
+    ``worker_settings`` more of the worker's (e.g. ``processing_guarantee``)."""
+    servers: list[Service] = []
+
+    def start(first_response_s: float = 600, **worker_settings: str) -> EscalationSystem:
+        catalogue_path = tmp_path / "catalogue.yaml"
+        write_catalogue(catalogue_path, unique_name("esc"), first_response_s)
+        officials = Officials.write(tmp_path / "officials.yaml")
+        env = {
+            "app_id": unique_name("app"),
+            "catalogue": str(catalogue_path),
+            "escalation_check_s": "0.5",
+            **worker_settings,
+        }
+        worker = start_worker("worker", **env)
+        worker.wait_until(lambda: worker.logged("Worker ready"), timeout_s=120)
+        port = free_port()
+        server_env = {
+            "BUS_BOOTSTRAP_SERVERS": settings_with_registry.bootstrap_servers,
+            "BUS_SCHEMA_REGISTRY_URL": settings_with_registry.schema_registry_url,
+            "BUS_CATALOGUE": str(catalogue_path),
+            "BUS_OFFICIALS": str(officials.path),
+        }
+        server = start_bus(
+            "officials", ["officials", "serve", "--port", str(port)], server_env, tmp_path / "logs"
+        )
+        servers.append(server)
+        url = f"http://127.0.0.1:{port}"
+        server.wait_until(http_ok(url + "/"), timeout_s=120)
+        return EscalationSystem(
+            settings_with_registry.model_copy(update={"catalogue": catalogue_path}),
+            catalogue_path,
+            officials,
+            Api(url, officials),
+            {key: str(value) for key, value in env.items()},
+            worker,
+            server,
+            start_worker,
+        )
+
+    yield start
+    for server in servers:
+        server.stop()

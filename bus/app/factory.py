@@ -22,7 +22,7 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
     from bus.app import faust_fixes
-    from bus.app.agents import auditor, echo, router
+    from bus.app.agents import auditor, echo, escalator, router
 
     faust_fixes.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
@@ -47,6 +47,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     router.register(app, runtime, catalogue)
     instrument(app, settings, catalogue, runtime.contracts)
     auditor.register(app, runtime, catalogue)
+    escalator.register(app, runtime, catalogue)
     return app, runtime
 
 

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from bus.catalogue.check import Problem, format_loc, problems
+from bus.catalogue.escalation import EscalationPolicy
 from bus.catalogue.hours import WorkingHours
 from bus.catalogue.names import Intent, Slug, TopicName, intent_matches, is_slug
 from bus.kafka.admin import TopicSpec
@@ -102,7 +103,27 @@ class TopicsConfig(_Strict):
     audited: tuple[TopicName, ...] | None = Field(
         None, description="Topics the auditor records; default every other topic listed here."
     )
+    escalations: TopicName = Field("", description="Default <prefix>.escalations.")
+    escalation_actions: TopicName = Field("", description="Default <prefix>.escalation-actions.")
+    presence: TopicName = Field("", description="Default <prefix>.official-presence.")
     overrides: dict[TopicName, TopicOverride] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _escalation_topics(cls, data: Any) -> Any:
+        # Named after the assistant topic so two catalogues on one broker never share them.
+        if not isinstance(data, dict):
+            return data
+        assistant = str(data.get("assistant_events") or "bus.assistant-events")
+        prefix = assistant.removesuffix("assistant-events").rstrip(".-_") or assistant
+        data = {**data}
+        for key, suffix in (
+            ("escalations", "escalations"),
+            ("escalation_actions", "escalation-actions"),
+            ("presence", "official-presence"),
+        ):
+            data.setdefault(key, f"{prefix}.{suffix}")
+        return data
 
     def shared(self) -> dict[str, str]:
         """The shared topics by their key in the file."""
@@ -111,6 +132,9 @@ class TopicsConfig(_Strict):
             "service_updates": self.service_updates,
             "dead_letters": self.dead_letters,
             "audit": self.audit,
+            "escalations": self.escalations,
+            "escalation_actions": self.escalation_actions,
+            "presence": self.presence,
         }
 
 
@@ -126,6 +150,7 @@ class Authority(_Strict):
     services: tuple[Slug, ...] = ()
     intents: tuple[Intent, ...] = ()
     working_hours: WorkingHours | None = None
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     webhook: str | None = None
 
     @model_validator(mode="before")

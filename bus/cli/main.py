@@ -17,7 +17,18 @@ from bus.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bus.cli import acl, audit, demo, kafka, registry, replay, schemas, topics, worker
+    from bus.cli import (
+        acl,
+        audit,
+        demo,
+        kafka,
+        officials,
+        registry,
+        replay,
+        schemas,
+        topics,
+        worker,
+    )
 
     parser = argparse.ArgumentParser(
         prog="bus", description="The agency assistant bus: events between agency assistants."
@@ -32,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (kafka, topics, worker, registry, schemas, demo, acl, audit, replay):
+    for module in (kafka, topics, worker, registry, schemas, demo, officials, acl, audit, replay):
         module.register(commands)
     return parser
 

@@ -46,10 +46,14 @@ class Publisher(AsyncResource):
         await self._producer.stop()
         await self._registry.close()
 
-    async def publish(self, topic: str, event: Event) -> Any:
-        """Produce one event and wait for the broker's acknowledgement."""
+    async def publish(self, topic: str, event: Event, *, key: bytes | None = None) -> Any:
+        """Produce one event and wait for the broker's acknowledgement.
+
+        ``key`` is for events about no conversation (e.g. an official's presence).
+        """
         value, headers = self._record(event)
-        return await self._producer.send_and_wait(topic, value, key=event.key, headers=headers)
+        key = event.key if key is None else key
+        return await self._producer.send_and_wait(topic, value, key=key, headers=headers)
 
     async def publish_many(self, topic: str, events: Iterable[Event]) -> list[Any]:
         """Produce events in order, then wait for all acknowledgements at once.

@@ -54,7 +54,7 @@ def test_the_example_needs_shared_topics_with_6_partitions_and_authority_topics_
     example: Catalogue,
 ) -> None:
     specs = {spec.name: spec for spec in example.topic_specs()}
-    assert len(specs) == 4 + 2 * 4
+    assert len(specs) == 7 + 2 * 4
     assert specs["bus.audit"].config["retention.ms"] == "-1"
     assert specs["bus.assistant-events"].partitions == 6
     assert specs["bus.service-updates"].partitions == 6

@@ -1,0 +1,1 @@
+"""The officials' API and web console: the escalation queue for human officials."""

@@ -1,0 +1,58 @@
+"""Run the officials' API: a publisher, the case view following Kafka, the HTTP server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bus.catalogue import Catalogue, load_catalogue
+from bus.client import Publisher
+from bus.kafka.follow import TopicFollower
+from bus.lifecycle import AsyncResource
+from bus.officials.api import OfficialsApi
+from bus.officials.auth import Directory
+from bus.officials.view import CaseView
+from bus.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class OfficialsServer(AsyncResource):
+    """Serves once its view has read the escalations and conversations so far."""
+
+    def __init__(
+        self, settings: Settings, catalogue: Catalogue | None = None, port: int | None = None
+    ) -> None:
+        self.settings = settings
+        self.catalogue = catalogue or load_catalogue(settings.catalogue)
+        self.port = settings.officials_port if port is None else port
+        self.directory = Directory.load(settings.officials, set(self.catalogue.authorities))
+        self.view = CaseView()
+        self.publisher = Publisher(settings)
+        topics = self.catalogue.topics
+        followed = [topics.escalations, topics.assistant_events]
+        followed += [a.assistant_topic for a in self.catalogue.authorities.values()]
+        self.follower = TopicFollower(settings.bootstrap_servers, followed, self._apply)
+        self._runner: web.AppRunner | None = None
+
+    async def _apply(self, record: Any) -> None:
+        self.view.apply(await self.publisher.codec.decode_async(record.value))
+
+    async def start(self) -> None:
+        await self.publisher.start()
+        await self.follower.start()
+        await self.follower.caught_up.wait()
+        api = OfficialsApi(self.catalogue, self.directory, self.view, self.publisher)
+        self._runner = web.AppRunner(api.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.officials_host, self.port)
+        await site.start()
+        log.info("officials' API on http://%s:%s/", self.settings.officials_host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.follower.stop()
+        await self.publisher.stop()
