@@ -24,10 +24,10 @@ demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, 
 test: lint typecheck pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check bus tests
-	$(BIN)/ruff format --check bus tests
+	$(BIN)/ruff check bus connectors tests
+	$(BIN)/ruff format --check bus connectors tests
 
-typecheck: $(STAMP) ## mypy --strict on bus/
+typecheck: $(STAMP) ## mypy --strict on bus/ and connectors/
 	$(BIN)/mypy
 
 pytest: $(STAMP) ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)

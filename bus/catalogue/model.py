@@ -119,7 +119,12 @@ class Authority(_Strict):
     services: tuple[Slug, ...] = ()
     intents: tuple[Intent, ...] = ()
     working_hours: WorkingHours | None = None
-    webhook: str | None = None
+    webhook: str | None = Field(None, description="Where `bus webhooks run` POSTs the inbox.")
+    webhook_secret: str | None = Field(
+        None,
+        description="HMAC key that signs the webhook's requests; write ${VARIABLE} so the "
+        "secret itself stays in the environment, not in this file.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from bus.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bus.cli import demo, kafka, registry, schemas, topics, worker
+    from bus.cli import demo, gateway, kafka, rasa, registry, schemas, topics, webhooks, worker
 
     parser = argparse.ArgumentParser(
         prog="bus", description="The agency assistant bus: events between agency assistants."
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (kafka, topics, worker, registry, schemas, demo):
+    for module in (kafka, topics, worker, registry, schemas, demo, gateway, webhooks, rasa):
         module.register(commands)
     return parser
 

@@ -1,0 +1,173 @@
+"""``bus webhooks run``: one consumer per authority, so one slow endpoint delays only its own inbox.
+
+Within an authority each partition is delivered in offset order (a
+conversation's events share a key, hence a partition, hence stay in order);
+partitions go in parallel. Offsets are committed only once every event before
+them was delivered or dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+
+from bus.deadletters import DeadLetter
+from bus.errors import DecodeError
+from bus.lifecycle import AsyncResource
+from bus.settings import Settings
+from connectors.base.errors import BrokerUnavailableError
+from connectors.base.jsonable import event_to_json
+from connectors.base.producer import EventProducer
+from connectors.webhooks.delivery import Outcome, RetryPolicy, post_with_retries
+from connectors.webhooks.targets import WebhookTarget
+
+log = logging.getLogger(__name__)
+RESTART_S = 2.0
+
+
+def policy_from(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.webhook_max_attempts,
+        backoff_s=settings.webhook_backoff_s,
+        backoff_max_s=settings.webhook_backoff_max_s,
+        timeout_s=settings.webhook_timeout_s,
+    )
+
+
+class AuthorityDelivery:
+    """Delivers one authority's inbox to its webhook, in its own consumer group."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        target: WebhookTarget,
+        producer: EventProducer,
+        session: aiohttp.ClientSession,
+        policy: RetryPolicy,
+    ) -> None:
+        self.settings = settings
+        self.target = target
+        self.group_id = f"{settings.app_id}.webhooks.{target.authority}"
+        self.delivered = 0
+        self.dead_lettered = 0
+        self._producer = producer
+        self._runtime = producer.runtime
+        self._session = session
+        self._policy = policy
+
+    async def run(self) -> None:
+        """Deliver until cancelled; a Kafka outage restarts the consumer, losing nothing."""
+        while True:
+            consumer = AIOKafkaConsumer(
+                self.target.inbox,
+                bootstrap_servers=self.settings.bootstrap_servers,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_committed",
+            )
+            try:
+                await consumer.start()
+                await self._consume(consumer)
+            except (KafkaError, BrokerUnavailableError) as exc:
+                log.warning("webhooks for %s: %s; restarting", self.target.authority, exc)
+                await asyncio.sleep(RESTART_S)
+            finally:
+                await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=100)
+            if not batches:
+                continue
+            await asyncio.gather(*(self._partition(records) for records in batches.values()))
+            await consumer.commit(
+                {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
+            )
+
+    async def _partition(self, records: list[Any]) -> None:
+        for record in records:
+            await self._one(record)
+
+    async def _one(self, record: Any) -> None:
+        try:
+            event = await self._runtime.decode(record.value)
+        except DecodeError as exc:
+            await self._dead_letter(record, exc.reason, str(exc))
+            return
+        body = json.dumps(event_to_json(event), separators=(",", ":")).encode()
+        outcome = await post_with_retries(
+            self._session, self.target.url, self.target.secret, body, event.id or "", self._policy
+        )
+        if outcome.delivered:
+            self.delivered += 1
+            return
+        await self._dead_letter(record, _reason(outcome), outcome.error)
+
+    async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
+        letter = DeadLetter(
+            reason=reason,
+            error=error,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=[(k, bytes(v or b"")) for k, v in record.headers or ()],
+            timestamp_ms=record.timestamp,
+            agent=f"webhooks:{self.target.authority}",
+        )
+        await self._producer.send_dead_letter(letter)
+        self.dead_lettered += 1
+
+
+def _reason(outcome: Outcome) -> str:
+    return "webhook-rejected" if outcome.permanent else "webhook-failed"
+
+
+class WebhookRunner(AsyncResource):
+    """Every authority's delivery as its own task, sharing one producer and HTTP session."""
+
+    def __init__(self, settings: Settings, targets: list[WebhookTarget]) -> None:
+        self.settings = settings
+        self.targets = targets
+        self.producer = EventProducer(settings, timeout_s=10.0)
+        self.deliveries: dict[str, AuthorityDelivery] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        policy = policy_from(self.settings)
+        for target in self.targets:
+            delivery = AuthorityDelivery(
+                self.settings, target, self.producer, self._session, policy
+            )
+            self.deliveries[target.authority] = delivery
+            self._tasks.append(
+                asyncio.create_task(delivery.run(), name=f"webhooks:{target.authority}")
+            )
+        log.info("delivering %d inboxes by webhook", len(self.targets))
+
+    async def wait(self) -> None:
+        await asyncio.gather(*self._tasks)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+        await self.producer.stop()
+
+
+async def run_webhooks(runner: WebhookRunner) -> None:
+    """Run until cancelled (SIGINT/SIGTERM in the CLI)."""
+    async with runner:
+        await runner.wait()
