@@ -65,7 +65,9 @@ def datum_from_json(schema: dict[str, Any], value: Any) -> Any:
     """
     names: dict[str, Any] = {}
     _collect(schema, schema.get("namespace"), names)
-    return _convert(schema, value, names, "", str(schema.get("name")))
+    name, namespace = str(schema.get("name")), schema.get("namespace")
+    root = name if "." in name or not namespace else f"{namespace}.{name}"
+    return _convert(schema, value, names, "", root)
 
 
 def _collect(schema: Any, namespace: str | None, names: dict[str, Any]) -> None:

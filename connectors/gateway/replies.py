@@ -95,6 +95,7 @@ class ReplyFeed:
             )
             try:
                 await consumer.start()
+                await consumer._client.add_topic(self.topic)  # its metadata, without a group
                 partitions = consumer.partitions_for_topic(self.topic) or set()
                 if not partitions:
                     raise KafkaError(
