@@ -35,7 +35,7 @@ def test_keys_are_read_from_the_environment_and_find_their_client(tmp_path: Path
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("clients:\n  - {name: bot, authority: nowhere, api_keys: [k]}\n", "not catalogued"),
+        ("clients:\n  - {name: bot, authority: nowhere, api_keys: [k]}\n", "not in the catalogue"),
         ("clients:\n  - {name: bot, authority: police}\n", "api_keys or an hmac_secret"),
         ("clients:\n  - {name: bot, authority: police, api_keys: ['${UNSET_K}']}\n", "UNSET_K"),
         ("clients:\n  - {name: bot, authority: police, apikeys: [k]}\n", "apikeys"),
