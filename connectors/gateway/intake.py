@@ -10,7 +10,8 @@
   application/cloudevents+json`` with the attributes and ``data`` in the body.
 
 The gateway, not the caller, sets ``header.source`` (``assistant:<authority>``)
-and fills ``header.authority``: the router trusts both.
+and ``header.authority``: the router trusts both, so a caller cannot speak for
+another authority.
 """
 
 from __future__ import annotations
@@ -114,11 +115,18 @@ def build_event(
             schema=contract.name,
             field=f"header.{unknown[0]}",
         )
+    if given.get("authority") not in (None, client.authority):
+        raise InvalidEventError(
+            f"{contract.name}: field 'header.authority' is {given['authority']!r}, but this "
+            f"caller is the assistant of {client.authority!r}; leave it out",
+            schema=contract.name,
+            field="header.authority",
+        )
     header: dict[str, Any] = {
         "event_id": given.get("event_id") or _event_id(incoming),
         "occurred_at": given.get("occurred_at") or incoming.ce_time or _now_ms(),
         "source": client.source,
-        "authority": given.get("authority") or client.authority,
+        "authority": client.authority,
         "conversation_id": given.get("conversation_id") or incoming.ce_subject,
         "request_id": given.get("request_id"),
         "correlation_id": given.get("correlation_id"),

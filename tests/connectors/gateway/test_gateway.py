@@ -231,8 +231,17 @@ async def test_malformed_json_is_400(gateway: Gateway, http: aiohttp.ClientSessi
         ("MessageSent", message(occurred_at="yesterday"), "header.occurred_at"),
         ("IntentClassified", {"intent": "tax", "confidence": "high"}, "confidence"),
         ("NoSuchEvent", message(), "type"),
+        ("MessageSent", message(authority="police"), "header.authority"),
     ],
-    ids=["bad-enum", "missing-field", "unknown-field", "bad-time", "wrong-type", "unknown-type"],
+    ids=[
+        "bad-enum",
+        "missing-field",
+        "unknown-field",
+        "bad-time",
+        "wrong-type",
+        "unknown-type",
+        "other-authority",
+    ],
 )
 async def test_an_event_that_does_not_fit_its_schema_is_422_naming_field_and_schema(
     gateway: Gateway,
