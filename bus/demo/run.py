@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from urllib.parse import urlparse
 
 from bus.catalogue import Catalogue, load_catalogue
+from bus.demo.connectors import run_connectors_leg
 from bus.demo.harness import Harness
 from bus.demo.scenario import Scenario, build
 from bus.errors import BusError
@@ -44,7 +45,9 @@ def run_demo(settings: Settings) -> int:
         print(f"  worker    pid {worker.process.pid}, log {worker.log_file}")
         scenario = build(catalogue, CONVERSATIONS, seed=int(time.time()))
         harness, elapsed = asyncio.run(_exchange(settings, catalogue, scenario, worker))
-        return _report(catalogue, scenario, harness, elapsed)
+        code = _report(catalogue, scenario, harness, elapsed)
+        workdir = settings.home / "demo" / "connectors"
+        return max(code, run_connectors_leg(settings, catalogue, started, workdir))
 
 
 def _env(settings: Settings) -> dict[str, str]:
