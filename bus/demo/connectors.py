@@ -159,6 +159,7 @@ async def _from_the_end(settings: Settings, topic: str, group_id: str) -> None:
     try:
         await consumer._client.add_topic(topic)
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         await consumer.commit({tp: offset for tp, offset in ends.items()})
     finally:
