@@ -79,9 +79,9 @@ def run_connectors_leg(
     """Run the leg, print what happened; 0 when every step arrived where it should."""
     authority = next(a for a in catalogue.authorities.values() if a.services and a.intents)
     workdir.mkdir(parents=True, exist_ok=True)
-    problems = asyncio.run(_leg(settings, catalogue, authority, started, workdir))
     print()
     print(f"connectors: the {authority.name} assistant over HTTP, its agency service by webhook")
+    problems = asyncio.run(_leg(settings, catalogue, authority, started, workdir))
     for line in problems or ["every event through the gateway, webhook and replies: yes"]:
         print(f"  {line}")
     print("connectors: OK" if not problems else "connectors: FAILED")
