@@ -96,9 +96,16 @@ def parse_request(headers: Mapping[str, str], body: bytes, path_type: str | None
 
 
 def build_event(
-    incoming: Incoming, client: GatewayClient, contracts: Mapping[str, Contract]
+    incoming: Incoming,
+    client: GatewayClient,
+    contracts: Mapping[str, Contract],
+    signature: str | None = None,
 ) -> Event:
-    """The event, checked against its contract; raises InvalidEventError (HTTP 422)."""
+    """The event, checked against its contract; raises InvalidEventError (HTTP 422).
+
+    Without an event id from the caller, a signed request's id derives from its
+    signature, so a replayed request repeats the id and consumers drop it.
+    """
     contract = resolve_type(incoming.type, contracts)
     fields = dict(incoming.fields)
     given = fields.pop("header", None) or {}
@@ -123,7 +130,7 @@ def build_event(
             field="header.authority",
         )
     header: dict[str, Any] = {
-        "event_id": given.get("event_id") or _event_id(incoming),
+        "event_id": given.get("event_id") or _event_id(incoming, client, signature),
         "occurred_at": given.get("occurred_at") or incoming.ce_time or _now_ms(),
         "source": client.source,
         "authority": client.authority,
@@ -153,12 +160,14 @@ def resolve_type(name: str, contracts: Mapping[str, Contract]) -> Contract:
     return contract
 
 
-def _event_id(incoming: Incoming) -> str:
+def _event_id(incoming: Incoming, client: GatewayClient, signature: str | None) -> str:
     """The CloudEvent's id when it is a UUID, else one derived from source and id.
 
     Either way a retried CloudEvent keeps its event id, so consumers drop the repeat.
     """
     if not incoming.ce_id:
+        if signature:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bus-gateway/{client.name}/{signature}"))
         return str(uuid.uuid4())
     try:
         return str(uuid.UUID(incoming.ce_id))

@@ -30,6 +30,7 @@ from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
 from connectors.base.producer import EventProducer
+from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
 from connectors.gateway.intake import BadRequestError, build_event, parse_request
 from connectors.gateway.replies import Reply, ReplyFeed
@@ -121,7 +122,8 @@ class Gateway(AsyncResource):
             return _error(401, "unknown caller: send Authorization: Bearer <api key> or sign it")
         try:
             incoming = parse_request(request.headers, body, request.match_info.get("type"))
-            event = build_event(incoming, client, self.runtime.contracts)
+            signature = request.headers.get(SIGNATURE_HEADER)
+            event = build_event(incoming, client, self.runtime.contracts, signature)
             value, headers = await self.producer.encode(event)
         except BadRequestError as exc:
             return _error(400, str(exc))

@@ -173,7 +173,7 @@ async def test_cloudevents_in_binary_and_structured_mode_become_bus_events(
     assert {r.key for r in records} == {b"conv-ce"}
 
 
-async def test_a_signed_request_is_accepted_and_a_bad_signature_is_401(
+async def test_a_signed_request_is_accepted_its_replay_keeps_the_id_and_a_bad_one_is_401(
     gateway: Gateway, http: aiohttp.ClientSession
 ) -> None:
     body = json.dumps(message()).encode()
@@ -181,14 +181,21 @@ async def test_a_signed_request_is_accepted_and_a_bad_signature_is_401(
     good.update(signed_headers(SECRET, body))
     async with http.post(f"{gateway.url}/v1/events/MessageSent", data=body, headers=good) as answer:
         assert answer.status == 202, await answer.text()
+        first = (await answer.json())["id"]
+    async with http.post(
+        f"{gateway.url}/v1/events/MessageSent", data=body, headers=good
+    ) as replayed:
+        assert replayed.status == 202
+        assert (await replayed.json())["id"] == first
     forged = {**good, **signed_headers("not-the-secret", body)}
     async with http.post(
         f"{gateway.url}/v1/events/MessageSent", data=body, headers=forged
     ) as answer:
         assert answer.status == 401
-    [record] = await read_topic(gateway.settings, gateway.catalogue.topics.assistant_events, 1)
-    event = await gateway.runtime.decode(record.value)
-    assert event.source == "assistant:police"
+    records = await read_topic(gateway.settings, gateway.catalogue.topics.assistant_events, 2)
+    events = [await gateway.runtime.decode(r.value) for r in records]
+    assert {e.source for e in events} == {"assistant:police"}
+    assert events[0].id == events[1].id  # a replay repeats the id, so consumers drop it
 
 
 @pytest.mark.parametrize(
