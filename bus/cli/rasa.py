@@ -10,7 +10,7 @@ from bus.settings import Settings
 
 
 def _bridge(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors.base.service import run_until_signalled
+    from connectors.base.service import run_until_signalled, serve_metrics
     from connectors.rasa import RasaBridge
 
     catalogue = load_catalogue(settings.catalogue)
@@ -22,6 +22,7 @@ def _bridge(args: argparse.Namespace, settings: Settings) -> int:
         async with RasaBridge(settings, catalogue, args.authority, args.topic) as bridge:
             await bridge.wait()
 
+    serve_metrics(args.metrics_port)
     return run_until_signalled(main)
 
 
@@ -33,4 +34,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--authority", required=True, help="the authority the Rasa assistant is for"
     )
     parser.add_argument("--topic", help="Rasa's event broker topic (default $BUS_RASA_TOPIC)")
+    parser.add_argument("--metrics-port", type=int, help="serve /metrics on 127.0.0.1:PORT")
     parser.set_defaults(func=_bridge)

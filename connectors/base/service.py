@@ -21,3 +21,11 @@ def run_until_signalled(main: Callable[[], Awaitable[None]]) -> int:
 
     asyncio.run(runner())
     return 0
+
+
+def serve_metrics(port: int | None, host: str = "127.0.0.1") -> None:
+    """Expose ``/metrics`` for Prometheus on ``host:port`` when a port is given."""
+    if port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=host)

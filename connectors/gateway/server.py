@@ -21,6 +21,8 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import REGISTRY
+from prometheus_client.exposition import choose_encoder
 
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue
@@ -29,6 +31,7 @@ from bus.lifecycle import AsyncResource
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
+from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS, GATEWAY_REQUESTS
 from connectors.base.producer import EventProducer
 from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
@@ -41,6 +44,7 @@ KEEPALIVE_S = 15.0
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
+    GATEWAY_REQUESTS.labels(str(status)).inc()
     return web.json_response({"error": message, **extra}, status=status)
 
 
@@ -77,6 +81,7 @@ class Gateway(AsyncResource):
                 web.get("/v1/replies", self._replies),
                 web.get("/v1/replies/stream", self._stream),
                 web.get("/healthz", self._health),
+                web.get("/metrics", self._metrics),
             ]
         )
         return app
@@ -131,10 +136,12 @@ class Gateway(AsyncResource):
             return _error(422, str(exc), schema=exc.schema, field=exc.field)
         topic = self.catalogue.topics.assistant_events
         try:
-            written = await self.producer.send(topic, event.key, value, headers)
+            with GATEWAY_PRODUCE_SECONDS.time():
+                written = await self.producer.send(topic, event.key, value, headers)
         except BrokerUnavailableError as exc:
             log.warning("answering 503 to %s: %s", client.name, exc)
             return _error(503, str(exc), retry=True)
+        GATEWAY_REQUESTS.labels("202").inc()
         return web.json_response(
             {
                 "id": event.id,
@@ -194,6 +201,12 @@ class Gateway(AsyncResource):
                     f"id: {reply.seq}\nevent: {reply.event.type}\ndata: {data}\n\n".encode()
                 )
                 after = reply.seq
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        response = web.Response(body=encode(REGISTRY))
+        response.headers["Content-Type"] = content_type
+        return response
 
     async def _health(self, request: web.Request) -> web.Response:
         feeds = {topic: feed.ready for topic, feed in self.feeds.items()}

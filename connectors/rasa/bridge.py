@@ -25,6 +25,7 @@ from bus.errors import EncodeError
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
+from connectors.base.metrics import RASA_EVENTS
 from connectors.base.producer import EventProducer
 from connectors.rasa.mapping import NotRasaEventError, translate
 
@@ -108,6 +109,7 @@ class RasaBridge(AsyncResource):
         if translation.skipped is not None:
             kind = str(raw.get("event"))
             self.skipped[kind] += 1
+            RASA_EVENTS.labels(self.authority, translation.skipped).inc()
             if translation.skipped == "unknown":
                 self.unknown[kind] += 1
                 log.info("skipping Rasa event of unknown type %r (%s)", kind, origin)
@@ -120,6 +122,7 @@ class RasaBridge(AsyncResource):
         for event, (value, headers) in encoded:
             await self.producer.send(self.target, event.key, value, headers)
             self.published += 1
+        RASA_EVENTS.labels(self.authority, "published").inc()
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
         letter = DeadLetter(
@@ -136,3 +139,4 @@ class RasaBridge(AsyncResource):
         )
         await self.producer.send_dead_letter(letter)
         self.dead_lettered += 1
+        RASA_EVENTS.labels(self.authority, reason).inc()

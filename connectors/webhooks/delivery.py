@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from connectors.base.metrics import WEBHOOK_ATTEMPTS
 from connectors.base.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ async def post_with_retries(
     event_id: str,
     policy: RetryPolicy,
     content_type: str = "application/cloudevents+json",
+    authority: str = "",
 ) -> Outcome:
     """POST until a 2xx, a refusal or the last attempt; each attempt signed afresh."""
     error = ""
@@ -72,10 +74,13 @@ async def post_with_retries(
             error = f"attempt {attempt}: {type(exc).__name__}: {exc or 'timed out'}"
         else:
             if 200 <= status < 300:
+                WEBHOOK_ATTEMPTS.labels(authority, "delivered").inc()
                 return Outcome(True, attempt)
             error = f"attempt {attempt}: HTTP {status}: {text}"
             if status < 500 and status not in RETRIABLE_STATUS:
+                WEBHOOK_ATTEMPTS.labels(authority, "refused").inc()
                 return Outcome(False, attempt, error, permanent=True)
+        WEBHOOK_ATTEMPTS.labels(authority, "failed").inc()
         if attempt < policy.max_attempts:
             delay = policy.delay(attempt)
             log.info(

@@ -23,6 +23,7 @@ from bus.lifecycle import AsyncResource
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
+from connectors.base.metrics import WEBHOOK_EVENTS
 from connectors.base.producer import EventProducer
 from connectors.webhooks.delivery import Outcome, RetryPolicy, post_with_retries
 from connectors.webhooks.targets import WebhookTarget
@@ -103,10 +104,17 @@ class AuthorityDelivery:
             return
         body = json.dumps(event_to_json(event), separators=(",", ":")).encode()
         outcome = await post_with_retries(
-            self._session, self.target.url, self.target.secret, body, event.id or "", self._policy
+            self._session,
+            self.target.url,
+            self.target.secret,
+            body,
+            event.id or "",
+            self._policy,
+            authority=self.target.authority,
         )
         if outcome.delivered:
             self.delivered += 1
+            WEBHOOK_EVENTS.labels(self.target.authority, "delivered").inc()
             return
         await self._dead_letter(record, _reason(outcome), outcome.error)
 
@@ -125,6 +133,7 @@ class AuthorityDelivery:
         )
         await self._producer.send_dead_letter(letter)
         self.dead_lettered += 1
+        WEBHOOK_EVENTS.labels(self.target.authority, reason).inc()
 
 
 def _reason(outcome: Outcome) -> str:

@@ -126,6 +126,8 @@ async def test_a_json_event_is_written_with_acks_all_before_the_202_names_its_id
     assert record.offset == accepted["offset"]
     ce = parse_ce_headers(record.headers)
     assert ce is not None and ce.id == accepted["id"]
+    async with http.get(f"{gateway.url}/metrics") as answer:
+        assert 'bus_gateway_requests_total{status="202"}' in await answer.text()
 
 
 async def test_cloudevents_in_binary_and_structured_mode_become_bus_events(

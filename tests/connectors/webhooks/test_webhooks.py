@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import REGISTRY
 
 from bus.client import Event, Publisher, new_event
 from bus.deadletters import DeadLetter
@@ -161,9 +162,9 @@ async def test_a_failing_endpoint_is_retried_with_signed_requests_until_it_accep
     event = conversation_event("conv-r", "please retry")
     await publish(settings, inbox, [event])
 
-    target = WebhookTarget("tax-board", inbox, endpoint.url, SECRET)
+    target = WebhookTarget("retrying-board", inbox, endpoint.url, SECRET)
     async with WebhookRunner(settings, [target]) as runner:
-        delivery = runner.deliveries["tax-board"]
+        delivery = runner.deliveries["retrying-board"]
         await until(lambda: delivery.delivered == 1, "the event delivered")
         group = delivery.group_id
         await until_committed(kafka_admin, group, 1)
@@ -175,6 +176,13 @@ async def test_a_failing_endpoint_is_retried_with_signed_requests_until_it_accep
     assert body["id"] == event.id and body["type"] == event.type
     assert body["subject"] == "conv-r" and body["data"]["text"] == "please retry"
     assert delivery.dead_lettered == 0
+    attempts = {
+        result: REGISTRY.get_sample_value(
+            "bus_webhook_attempts_total", {"authority": "retrying-board", "result": result}
+        )
+        for result in ("failed", "delivered")
+    }
+    assert attempts == {"failed": 2.0, "delivered": 1.0}
 
 
 async def until_committed(admin: AIOKafkaAdminClient, group: str, offset: int) -> None:
