@@ -90,7 +90,8 @@ class Gateway(AsyncResource):
         await self.runtime.codec()  # the registry ids of every contract, before the first request
         for feed in self.feeds.values():
             feed.start()
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        # Open reply streams get a few seconds to end, then are cancelled.
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=3.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.gateway_host, self.settings.gateway_port)
         await site.start()

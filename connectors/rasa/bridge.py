@@ -81,6 +81,9 @@ class RasaBridge(AsyncResource):
             except (KafkaError, BrokerUnavailableError) as exc:
                 log.warning("rasa bridge: %s; restarting", exc)
                 await asyncio.sleep(RESTART_S)
+            except Exception:
+                log.exception("rasa bridge failed; restarting from the last commit")
+                await asyncio.sleep(RESTART_S)
             finally:
                 await consumer.stop()
 
@@ -99,12 +102,17 @@ class RasaBridge(AsyncResource):
         origin = f"{record.topic}/{record.partition}/{record.offset}"
         try:
             raw = json.loads(record.value)
-            translation = translate(raw, authority=self.authority, origin=origin)
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
             await self._dead_letter(record, "not-json", f"not JSON: {exc}")
             return
+        try:
+            translation = translate(raw, authority=self.authority, origin=origin)
         except NotRasaEventError as exc:
             await self._dead_letter(record, "not-rasa-event", str(exc))
+            return
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a confidence "high"
+            error = f"cannot translate: {type(exc).__name__}: {exc}"
+            await self._dead_letter(record, "not-translatable", error)
             return
         if translation.skipped is not None:
             kind = str(raw.get("event"))

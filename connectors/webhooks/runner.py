@@ -79,6 +79,9 @@ class AuthorityDelivery:
             except (KafkaError, BrokerUnavailableError) as exc:
                 log.warning("webhooks for %s: %s; restarting", self.target.authority, exc)
                 await asyncio.sleep(RESTART_S)
+            except Exception:  # one authority's failure must not stop the others
+                log.exception("webhooks for %s failed; restarting", self.target.authority)
+                await asyncio.sleep(RESTART_S)
             finally:
                 await consumer.stop()
 

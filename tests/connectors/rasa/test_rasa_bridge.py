@@ -90,7 +90,7 @@ def test_recorded_rasa_events_translate_into_the_expected_conversation_events() 
 
 
 @pytest.mark.broker
-async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_is_not_json(
+async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_it_cannot_read(
     settings_with_registry: Settings, new_topic: NewTopic, unique_name: Names
 ) -> None:
     rasa_topic = await new_topic("rasa-events")
@@ -108,11 +108,16 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
         }
     )
     lines = RECORDED.read_bytes().splitlines()
-    poison = [b'{"sender_id": "x", "event": "user", "text": ', b'["not", "an", "event"]']
+    poison = [
+        b'{"sender_id": "x", "event": "user", "text": ',
+        b'["not", "an", "event"]',
+        b'{"sender_id": "x", "event": "user", "parse_data": {"intent": {"name": "a", '
+        b'"confidence": "high"}}}',
+    ]
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
     await producer.start()
     try:
-        for line in [*lines[:5], poison[0], *lines[5:], poison[1]]:
+        for line in [*lines[:5], poison[0], *lines[5:], poison[1], poison[2]]:
             sender = json.loads(line)["sender_id"].encode() if line not in poison else b"x"
             await producer.send_and_wait(rasa_topic, line, key=sender)
     finally:
@@ -121,7 +126,7 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
     async with RasaBridge(settings, catalogue, "tax-board", rasa_topic) as bridge:
         async with asyncio.timeout(60):
             while True:
-                if bridge.published >= len(EXPECTED) and bridge.dead_lettered >= 2:
+                if bridge.published >= len(EXPECTED) and bridge.dead_lettered >= 3:
                     break
                 await asyncio.sleep(0.1)
         assert bridge.unknown == Counter({"flow_started": 1})
@@ -132,12 +137,14 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
     assert_expected(events)
     letters = [
         DeadLetter.from_message(r.key, r.value, r.headers)
-        for r in await read(settings, settings.dead_letter_topic, 2)
+        for r in await read(settings, settings.dead_letter_topic, 3)
     ]
     assert [(d.reason, d.value) for d in letters] == [
         ("not-json", poison[0]),
         ("not-rasa-event", poison[1]),
+        ("not-translatable", poison[2]),
     ]
+    assert "could not convert string to float" in letters[2].error
     assert all(d.topic == rasa_topic and d.agent == "rasa-bridge:tax-board" for d in letters)
 
 
