@@ -5,7 +5,10 @@ acknowledged the write, so a write that does not complete within
 ``produce_timeout_s`` raises BrokerUnavailableError instead of waiting
 forty seconds (aiokafka's default). The Kafka client starts lazily and is
 rebuilt after a failed start, so a connector started before its broker
-recovers by itself.
+recovers by itself. A client whose write timed out is thrown away with what
+it still held (its callers were told it failed), so an idempotent producer
+retrying a dead broker forever can neither block shutdown nor deliver late
+into a fresh client's sequence.
 """
 
 from __future__ import annotations
@@ -40,11 +43,13 @@ class EventProducer(AsyncResource):
         self._timeout_s = timeout_s
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def stop(self) -> None:
         if self._producer is not None:
-            await self._producer.stop()
+            await _close(self._producer, self._timeout_s)
             self._producer = None
+        await asyncio.gather(*self._closing, return_exceptions=True)
         if self._own_runtime:
             await self.runtime.close()
 
@@ -75,15 +80,25 @@ class EventProducer(AsyncResource):
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers
     ) -> Any:
         """Write and wait for the acknowledgement of every in-sync replica."""
+        producer: AIOKafkaProducer | None = None
         try:
             async with asyncio.timeout(self._timeout_s * 2):
                 producer = await self._started()
                 return await producer.send_and_wait(topic, value, key=key, headers=headers)
         except (KafkaError, TimeoutError) as exc:
+            if producer is not None:
+                self._discard(producer)
             raise BrokerUnavailableError(
                 f"Kafka at {self.settings.bootstrap_servers} did not acknowledge the write to "
                 f"{topic!r} ({type(exc).__name__}: {exc}); nothing was delivered, retry later"
             ) from exc
+
+    def _discard(self, producer: AIOKafkaProducer) -> None:
+        if self._producer is producer:
+            self._producer = None
+            task = asyncio.create_task(_close(producer, self._timeout_s))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def _started(self) -> AIOKafkaProducer:
         async with self._lock:
@@ -104,3 +119,18 @@ class EventProducer(AsyncResource):
                     raise
                 self._producer = producer
             return self._producer
+
+
+async def _close(producer: AIOKafkaProducer, timeout_s: float) -> None:
+    """Flush and close; what is still unacknowledged after ``timeout_s`` is failed and dropped."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await producer.stop()
+    except TimeoutError:
+        log.warning("dropping writes Kafka did not acknowledge within %.1fs", timeout_s)
+        producer._message_accumulator.fail_all(
+            BrokerUnavailableError("the producer was closed before Kafka acknowledged")
+        )
+        if producer._sender is not None:
+            await producer._sender.close()
+        await producer.client.close()

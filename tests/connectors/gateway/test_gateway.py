@@ -15,11 +15,12 @@ from aiokafka import AIOKafkaConsumer
 
 from bus.catalogue import Catalogue
 from bus.client import Publisher, new_event
-from bus.kafka.local import free_port
+from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.kafka.local import LocalKafka, free_port
 from bus.schemas.cloudevents import parse_ce_headers
 from bus.settings import Settings
 from connectors.base.signing import signed_headers
-from connectors.gateway import Gateway, load_clients
+from connectors.gateway import Gateway, GatewayClient, load_clients
 from connectors.gateway.clients import CLIENT_HEADER
 
 pytestmark = pytest.mark.broker
@@ -387,3 +388,38 @@ async def _sse_frames(stream: aiohttp.ClientResponse, count: int) -> list[dict[s
                 name, _, value = line.partition(": ")
                 frame[name] = value
     return frames
+
+
+@pytest.mark.slow
+async def test_a_broker_that_stops_while_the_gateway_runs_gets_503_not_202(
+    settings_with_registry: Settings, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    node = LocalKafka(settings_with_registry.home, port=free_port(), data_dir=tmp_path / "node")
+    await asyncio.to_thread(node.start)
+    try:
+        events = "gw.dying.assistant-events"
+        await ensure_topics(node.bootstrap_servers, [TopicSpec(events, 1)])
+        catalogue = Catalogue.model_validate(
+            {
+                "authorities": {"tax-board": {"code": "tax-board", "name": "Tax"}},
+                "topics": {"assistant_events": events},
+            }
+        )
+        clients = [GatewayClient("tax-bot", "tax-board", (KEY,))]
+        settings = settings_with_registry.model_copy(
+            update={
+                "bootstrap_servers": node.bootstrap_servers,
+                "gateway_port": 0,
+                "gateway_produce_timeout_s": 2.0,
+            }
+        )
+        async with Gateway(settings, catalogue, clients) as gateway:
+            url = f"{gateway.url}/v1/events/MessageSent"
+            async with http.post(url, json=message("before"), headers=bearer()) as answer:
+                assert answer.status == 202, await answer.text()
+            await asyncio.to_thread(node.stop)
+            async with http.post(url, json=message("after"), headers=bearer()) as answer:
+                assert answer.status == 503
+                assert "id" not in await answer.json()
+    finally:
+        await asyncio.to_thread(node.stop)
