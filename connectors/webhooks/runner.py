@@ -1,9 +1,10 @@
 """``bus webhooks run``: one consumer per authority, so one slow endpoint delays only its own inbox.
 
-Within an authority each partition is delivered in offset order (a
+Within an authority each partition is a lane delivered in offset order (a
 conversation's events share a key, hence a partition, hence stay in order);
-partitions go in parallel. Offsets are committed only once every event before
-them was delivered or dead-lettered.
+lanes go in parallel, so a retried conversation holds up only its partition.
+Offsets are committed only once every event before them was delivered or
+dead-lettered.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 from typing import Any
 
 import aiohttp
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from bus.deadletters import DeadLetter
@@ -26,10 +28,13 @@ from connectors.base.jsonable import event_to_json
 from connectors.base.metrics import WEBHOOK_EVENTS
 from connectors.base.producer import EventProducer
 from connectors.webhooks.delivery import Outcome, RetryPolicy, post_with_retries
+from connectors.webhooks.lanes import Lane
 from connectors.webhooks.targets import WebhookTarget
 
 log = logging.getLogger(__name__)
 RESTART_S = 2.0
+MAX_BACKLOG = 500
+"""A lane with this many records waiting pauses fetching for its partition."""
 
 
 def policy_from(settings: Settings) -> RetryPolicy:
@@ -61,12 +66,13 @@ class AuthorityDelivery:
         self._runtime = producer.runtime
         self._session = session
         self._policy = policy
+        self._lanes: dict[TopicPartition, Lane] = {}
+        self._committed: dict[TopicPartition, int] = {}
 
     async def run(self) -> None:
         """Deliver until cancelled; a Kafka outage restarts the consumer, losing nothing."""
         while True:
             consumer = AIOKafkaConsumer(
-                self.target.inbox,
                 bootstrap_servers=self.settings.bootstrap_servers,
                 group_id=self.group_id,
                 enable_auto_commit=False,
@@ -75,6 +81,8 @@ class AuthorityDelivery:
             )
             try:
                 await consumer.start()
+                listener = _OnRevoke(consumer, self._revoked)
+                consumer.subscribe([self.target.inbox], listener=listener)
                 await self._consume(consumer)
             except (KafkaError, BrokerUnavailableError) as exc:
                 log.warning("webhooks for %s: %s; restarting", self.target.authority, exc)
@@ -83,21 +91,57 @@ class AuthorityDelivery:
                 log.exception("webhooks for %s failed; restarting", self.target.authority)
                 await asyncio.sleep(RESTART_S)
             finally:
+                await self._close_lanes(list(self._lanes))
                 await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=100)
-            if not batches:
-                continue
-            await asyncio.gather(*(self._partition(records) for records in batches.values()))
-            await consumer.commit(
-                {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
-            )
+            batches = await consumer.getmany(timeout_ms=500, max_records=100)
+            for tp, records in batches.items():
+                lane = self._lanes.get(tp)
+                if lane is None:
+                    lane = self._lanes[tp] = Lane(self._one)
+                lane.add(records)
+            for tp, lane in self._lanes.items():
+                if lane.task.done():
+                    lane.task.result()  # raise what stopped it; restart from the last commit
+                if lane.backlog >= MAX_BACKLOG:
+                    consumer.pause(tp)
+                elif tp in consumer.paused():
+                    consumer.resume(tp)
+            offsets = {
+                tp: lane.done_offset
+                for tp, lane in self._lanes.items()
+                if lane.done_offset is not None and lane.done_offset > self._committed.get(tp, 0)
+            }
+            if offsets:
+                await consumer.commit(offsets)
+                self._committed.update(offsets)
 
-    async def _partition(self, records: list[Any]) -> None:
-        for record in records:
-            await self._one(record)
+    async def _revoked(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Stop the revoked lanes and commit what they finished, for the partitions' next owner."""
+        offsets: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            lane = self._lanes.get(tp)
+            if lane is None:
+                continue
+            await lane.close()
+            if lane.done_offset is not None and lane.done_offset > self._committed.get(tp, 0):
+                offsets[tp] = lane.done_offset
+        if offsets:
+            try:
+                await consumer.commit(offsets)
+            except KafkaError as exc:
+                log.warning("webhooks for %s: no commit on revoke: %s", self.target.authority, exc)
+        await self._close_lanes(partitions)
+
+    async def _close_lanes(self, partitions: list[TopicPartition]) -> None:
+        """Stop the lanes of partitions this member no longer owns (or on the way out)."""
+        for tp in partitions:
+            lane = self._lanes.pop(tp, None)
+            if lane is not None:
+                await lane.close()
+            self._committed.pop(tp, None)
 
     async def _one(self, record: Any) -> None:
         try:
@@ -183,3 +227,17 @@ async def run_webhooks(runner: WebhookRunner) -> None:
     """Run until cancelled (SIGINT/SIGTERM in the CLI)."""
     async with runner:
         await runner.wait()
+
+
+class _OnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Stops the lanes of revoked partitions, so their records are not delivered twice."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, revoked: Any) -> None:
+        self._consumer = consumer
+        self._revoked = revoked
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self._revoked(self._consumer, list(revoked))
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None

@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import REGISTRY
 
 from bus.client import Event, Publisher, new_event
@@ -284,3 +285,33 @@ async def test_a_dead_endpoint_of_one_authority_does_not_hold_up_another(
         assert runner.deliveries["police"].delivered == 0
     never.set()  # let the hung request finish, so the endpoint shuts down at once
     assert [r.body["data"]["text"] for r in alive.delivered] == [f"answer {i}" for i in range(5)]
+
+
+async def test_a_stuck_conversation_holds_up_only_its_own_partition_of_the_inbox(
+    settings: Settings, new_topic: NewTopic, serve: Any
+) -> None:
+    partitioner = DefaultPartitioner()
+    stuck_key, free_key = "conv-a", "conv-b"
+    assert partitioner(stuck_key.encode(), [0, 1], [0, 1]) != partitioner(
+        free_key.encode(), [0, 1], [0, 1]
+    ), "the two conversations must land in different partitions"
+    never = asyncio.Event()
+
+    async def stuck_for_one(request: Request) -> int:
+        if request.body["subject"] == stuck_key:
+            await never.wait()
+        return 200
+
+    endpoint = await serve(stuck_for_one)
+    inbox = await new_topic("webhooks.inbox.lanes", 2)
+    stuck = [conversation_event(stuck_key, f"stuck {i}") for i in range(2)]
+    free = [conversation_event(free_key, f"free {i}") for i in range(4)]
+    await publish(settings, inbox, [stuck[0], free[0], stuck[1], *free[1:]])
+
+    slow = settings.model_copy(update={"webhook_timeout_s": 120.0})
+    async with WebhookRunner(slow, [WebhookTarget("tax-board", inbox, endpoint.url, SECRET)]):
+        await until(lambda: len(endpoint.delivered) == 4, "the other conversation delivered")
+        waiting = [r.body["data"]["text"] for r in endpoint.requests if r not in endpoint.delivered]
+        assert waiting == ["stuck 0"]  # its next event waits behind it, in order
+    never.set()
+    assert [r.body["data"]["text"] for r in endpoint.delivered] == [f"free {i}" for i in range(4)]
