@@ -62,6 +62,22 @@ class EventProducer(AsyncResource):
         value, headers = await self.encode(event)
         return await self.send(topic, event.key, value, headers)
 
+    async def dead_letter_record(self, record: Any, reason: str, error: str, agent: str) -> Any:
+        """Dead-letter a Kafka record as it was read: its key, bytes and headers, and why."""
+        letter = DeadLetter(
+            reason=reason,
+            error=error,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=[(k, bytes(v or b"")) for k, v in record.headers or ()],
+            timestamp_ms=record.timestamp,
+            agent=agent,
+        )
+        return await self.send_dead_letter(letter)
+
     async def send_dead_letter(self, letter: DeadLetter) -> Any:
         """Write a dead letter (original bytes, reason headers) to the dead-letter topic."""
         log.warning(

@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from bus.catalogue import Catalogue
-from bus.deadletters import DeadLetter
 from bus.errors import EncodeError
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -133,18 +132,7 @@ class RasaBridge(AsyncResource):
         RASA_EVENTS.labels(self.authority, "published").inc()
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
-        letter = DeadLetter(
-            reason=reason,
-            error=error,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            headers=[(k, bytes(v or b"")) for k, v in record.headers or ()],
-            timestamp_ms=record.timestamp,
-            agent=f"rasa-bridge:{self.authority}",
-        )
-        await self.producer.send_dead_letter(letter)
+        agent = f"rasa-bridge:{self.authority}"
+        await self.producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
         RASA_EVENTS.labels(self.authority, reason).inc()

@@ -19,7 +19,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
-from bus.deadletters import DeadLetter
 from bus.errors import DecodeError
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -166,19 +165,8 @@ class AuthorityDelivery:
         await self._dead_letter(record, _reason(outcome), outcome.error)
 
     async def _dead_letter(self, record: Any, reason: str, error: str) -> None:
-        letter = DeadLetter(
-            reason=reason,
-            error=error,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            headers=[(k, bytes(v or b"")) for k, v in record.headers or ()],
-            timestamp_ms=record.timestamp,
-            agent=f"webhooks:{self.target.authority}",
-        )
-        await self._producer.send_dead_letter(letter)
+        agent = f"webhooks:{self.target.authority}"
+        await self._producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
         WEBHOOK_EVENTS.labels(self.target.authority, reason).inc()
 
