@@ -13,7 +13,7 @@ from prometheus_client import Counter, Histogram
 
 GATEWAY_REQUESTS = Counter(
     "bus_gateway_requests",
-    "Events posted to the HTTP gateway, by the status it answered (202 only after Kafka's ack).",
+    "Requests to the HTTP gateway's API by the status answered (202 only after Kafka's ack).",
     ["status"],
 )
 GATEWAY_PRODUCE_SECONDS = Histogram(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -43,7 +44,9 @@ class ReplyFeed:
         self._bootstrap = bootstrap_servers
         self._runtime = runtime
         self._window: deque[Reply] = deque(maxlen=capacity)
-        self._seq = 0
+        # Numbers start at the boot time in microseconds, so a number an assistant kept
+        # from before a restart is below every new one and it misses nothing.
+        self._seq = time.time_ns() // 1000
         self._arrived = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
