@@ -1,4 +1,4 @@
-"""``bus gateway serve`` and ``bus webhooks run`` as an operator runs them, on loopback."""
+"""``bus gateway serve``, ``bus webhooks run`` and ``bus rasa-bridge`` as an operator runs them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 import yaml
 from aiohttp import web
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.client import Publisher, new_event
 from bus.kafka.local import free_port
@@ -119,3 +120,54 @@ async def test_the_gateway_and_webhook_commands_serve_until_sigterm_then_exit_0(
     assert signed and body["id"] == event.id
     assert gateway.process.returncode == 0, gateway.log_tail()
     assert webhooks.process.returncode == 0, webhooks.log_tail()
+
+
+async def test_the_rasa_bridge_command_publishes_what_rasa_wrote_and_exits_0_on_sigterm(
+    settings_with_registry: Settings, new_topic: NewTopic, unique_name: Names, tmp_path: Path
+) -> None:
+    rasa_topic, events = await new_topic("cmd.rasa"), await new_topic("cmd.rasa.assistant-events")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(
+        yaml.safe_dump(
+            {
+                "topics": {"assistant_events": events},
+                "authorities": [{"code": "tax-board", "name": "Tax and Customs Board"}],
+            }
+        )
+    )
+    env = {
+        "BUS_BOOTSTRAP_SERVERS": settings_with_registry.bootstrap_servers,
+        "BUS_SCHEMA_REGISTRY_URL": settings_with_registry.schema_registry_url,
+        "BUS_CATALOGUE": str(catalogue),
+        "BUS_APP_ID": unique_name("cmd-rasa"),
+        "BUS_RASA_TOPIC": rasa_topic,
+    }
+    said = {"sender_id": "s-1", "event": "bot", "timestamp": 1767225600.5, "text": "Tere!"}
+    producer = AIOKafkaProducer(bootstrap_servers=settings_with_registry.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(rasa_topic, json.dumps(said).encode(), key=b"s-1")
+    finally:
+        await producer.stop()
+    bridge = start_bus("rasa-bridge", ["rasa-bridge", "--authority", "tax-board"], env, tmp_path)
+    consumer = AIOKafkaConsumer(
+        events,
+        bootstrap_servers=settings_with_registry.bootstrap_servers,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                assert bridge.running, bridge.log_tail()
+                if batches := await consumer.getmany(timeout_ms=500):
+                    [record] = [r for batch in batches.values() for r in batch]
+                    break
+    finally:
+        await consumer.stop()
+        bridge.stop()
+    async with Publisher(settings_with_registry) as publisher:
+        event = await publisher.codec.decode_async(record.value)
+    assert event.type == "gov.agencybus.conversation.MessageSent"
+    assert (event.subject, event.data["text"], event.data["author_role"]) == ("s-1", "Tere!", "BOT")
+    assert bridge.process.returncode == 0, bridge.log_tail()
