@@ -1,9 +1,11 @@
 """The Rasa bridge: a recorded Rasa conversation becomes the bus's conversation events.
 
-``recorded_events.jsonl`` holds what Rasa 3's Kafka event broker publishes for
-one conversation that touches every tracker event type (one JSON object per
-message: the event's fields merged with ``sender_id``), a second sender, and
-``flow_started``, a Rasa Pro type the bridge does not know.
+``recorded_events.jsonl`` holds one conversation that touches every tracker
+event type, in the shape Rasa 3's Kafka event broker publishes (one JSON
+object per message: the event's ``as_dict()`` fields merged with
+``sender_id``), a second sender, and ``flow_started``, a Rasa Pro type the
+bridge does not know. It was written from Rasa's event classes, not captured
+from a running Rasa (which this project does not install).
 """
 
 from __future__ import annotations
