@@ -29,10 +29,10 @@ demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, 
 test: lint typecheck promtool pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check bus tests
-	$(BIN)/ruff format --check bus tests
+	$(BIN)/ruff check bus connectors tests
+	$(BIN)/ruff format --check bus connectors tests
 
-typecheck: $(STAMP) ## mypy --strict on bus/
+typecheck: $(STAMP) ## mypy --strict on bus/ and connectors/
 	$(BIN)/mypy
 
 promtool: system-deps ## check the Prometheus config and alert rules, run the rule unit tests

@@ -97,6 +97,23 @@ class Settings(BaseSettings):
     audit_checkpoint_records: int = Field(
         1000, ge=1, description="Most audit records between two signed checkpoints of a chain."
     )
+    # Connectors (connectors/): the HTTP gateway, webhook delivery and the Rasa bridge.
+    gateway_host: str = Field("127.0.0.1", description="Interface the HTTP gateway binds to.")
+    gateway_port: int = Field(8088, description="Port the HTTP gateway serves on.")
+    gateway_clients: Path | None = Field(
+        None,
+        description="YAML file of the assistants allowed to call the gateway and their keys "
+        "(secrets written as ${VARIABLE}); see deploy/connectors/gateway-clients.example.yaml.",
+    )
+    gateway_max_body_bytes: int = Field(256 * 1024, ge=1024, description="Larger bodies: 413.")
+    gateway_produce_timeout_s: float = Field(
+        5.0, gt=0, description="How long the gateway waits for Kafka before answering 503."
+    )
+    webhook_max_attempts: int = Field(6, ge=1, description="Deliveries tried before a dead letter.")
+    webhook_backoff_s: float = Field(0.5, gt=0, description="First retry delay; doubles, jittered.")
+    webhook_backoff_max_s: float = Field(30.0, gt=0, description="Longest retry delay.")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="One delivery attempt's time limit.")
+    rasa_topic: str = Field("rasa_events", description="Topic of Rasa's Kafka event broker.")
 
     @property
     def worker_data_dir(self) -> Path:

@@ -151,7 +151,12 @@ class Authority(_Strict):
     intents: tuple[Intent, ...] = ()
     working_hours: WorkingHours | None = None
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
-    webhook: str | None = None
+    webhook: str | None = Field(None, description="Where `bus webhooks run` POSTs the inbox.")
+    webhook_secret: str | None = Field(
+        None,
+        description="HMAC key that signs the webhook's requests; write ${VARIABLE} so the "
+        "secret itself stays in the environment, not in this file.",
+    )
 
     @model_validator(mode="before")
     @classmethod

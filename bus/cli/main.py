@@ -21,12 +21,15 @@ def build_parser() -> argparse.ArgumentParser:
         acl,
         audit,
         demo,
+        gateway,
         kafka,
         officials,
+        rasa,
         registry,
         replay,
         schemas,
         topics,
+        webhooks,
         worker,
     )
 
@@ -43,7 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (kafka, topics, worker, registry, schemas, demo, officials, acl, audit, replay):
+    for module in (
+        kafka,
+        topics,
+        worker,
+        registry,
+        schemas,
+        demo,
+        officials,
+        acl,
+        audit,
+        replay,
+        gateway,
+        webhooks,
+        rasa,
+    ):
         module.register(commands)
     return parser
 

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from bus.audit.checkpoint import CheckpointVerifier, verify_key
 from bus.audit.service import audit_ends, verify_segment
 from bus.catalogue import Catalogue, load_catalogue
+from bus.demo.connectors import run_connectors_leg
 from bus.demo.escalation import run_escalation
 from bus.demo.harness import Harness
 from bus.demo.scenario import Scenario, build
@@ -51,6 +52,8 @@ def run_demo(settings: Settings) -> int:
         code = _report(catalogue, scenario, harness, elapsed)
         escalated = run_escalation(settings, catalogue, _env(settings), started)
         code = max(code, 0 if escalated else 1)
+        workdir = settings.home / "demo" / "connectors"
+        code = max(code, run_connectors_leg(settings, catalogue, started, workdir))
         code = max(code, _verify_audit(settings, catalogue, scenario, audit_starts))
         print("demo: OK" if code == 0 else "demo: FAILED")
         return code

@@ -1,0 +1,38 @@
+"""The connectors' Prometheus metrics: what operations watch for assistants and services off Kafka.
+
+Names follow Prometheus conventions (``bus_`` prefix, ``_total`` counters,
+``_seconds`` histograms); label values are bounded: statuses, outcomes and
+authorities from the catalogue. Rasa event types outside Rasa's own list are
+counted as ``unknown`` (and logged with their name), so input cannot grow the
+label set.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+GATEWAY_REQUESTS = Counter(
+    "bus_gateway_requests",
+    "Requests to the HTTP gateway's API by the status answered (202 only after Kafka's ack).",
+    ["status"],
+)
+GATEWAY_PRODUCE_SECONDS = Histogram(
+    "bus_gateway_produce_seconds",
+    "Time from a valid request to Kafka's acknowledgement of its event.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "bus_webhook_attempts",
+    "HTTP requests made to an authority's webhook, by result (delivered, failed, refused).",
+    ["authority", "result"],
+)
+WEBHOOK_EVENTS = Counter(
+    "bus_webhook_events",
+    "Inbox events finished by webhook delivery: delivered, or dead-lettered with a reason.",
+    ["authority", "outcome"],
+)
+RASA_EVENTS = Counter(
+    "bus_rasa_events",
+    "Rasa tracker events read by the bridge: published, ignored, unknown or dead-lettered.",
+    ["authority", "outcome"],
+)

@@ -1,0 +1,136 @@
+"""Replies for an assistant: its catalogue topic, read from the end and kept in a window.
+
+The router writes what an authority's assistant must see (status updates,
+forwarded conversations, the other side's replies) to the authority's
+``assistant_topic``. The gateway reads that topic without a consumer group
+and numbers what it reads; an assistant asks for what came after the last
+number it saw (long-poll) or keeps a server-sent-events stream open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from bus.app.runtime import Runtime
+from bus.errors import DecodeError
+from bus.schemas.event import Event
+
+log = logging.getLogger(__name__)
+RETRY_S = 2.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    seq: int
+    event: Event
+
+
+class ReplyFeed:
+    """One assistant topic, read continuously into a bounded window of numbered events."""
+
+    def __init__(
+        self, bootstrap_servers: str, topic: str, runtime: Runtime, capacity: int = 10_000
+    ) -> None:
+        self.topic = topic
+        self.ready = False
+        self.undecodable = 0
+        self._bootstrap = bootstrap_servers
+        self._runtime = runtime
+        self._window: deque[Reply] = deque(maxlen=capacity)
+        # Numbers start at the boot time in microseconds, so a number an assistant kept
+        # from before a restart is below every new one and it misses nothing.
+        self._seq = time.time_ns() // 1000
+        self._arrived = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"replies:{self.topic}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def after(self, seq: int, conversation_id: str | None = None, limit: int = 100) -> list[Reply]:
+        found = [
+            r
+            for r in self._window
+            if r.seq > seq and (conversation_id is None or r.event.subject == conversation_id)
+        ]
+        return found[:limit]
+
+    async def wait_after(
+        self, seq: int, conversation_id: str | None, timeout_s: float, limit: int = 100
+    ) -> list[Reply]:
+        """What came after ``seq``, waiting up to ``timeout_s`` for something to come."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        async with self._arrived:
+            while not (found := self.after(seq, conversation_id, limit)):
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return []
+                try:
+                    async with asyncio.timeout(remaining):
+                        await self._arrived.wait()
+                except TimeoutError:
+                    return []
+        return found
+
+    async def _run(self) -> None:
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                group_id=None,
+                enable_auto_commit=False,
+                isolation_level="read_committed",
+            )
+            try:
+                await consumer.start()
+                await consumer._client.add_topic(self.topic)  # its metadata, without a group
+                partitions = consumer.partitions_for_topic(self.topic) or set()
+                if not partitions:
+                    raise KafkaError(
+                        f"topic {self.topic!r} does not exist (run `bus topics apply`)"
+                    )
+                assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+                consumer.assign(assigned)
+                await consumer.seek_to_end(*assigned)
+                for tp in assigned:  # fix the position now, so nothing after "ready" is missed
+                    await consumer.position(tp)
+                self.ready = True
+                await self._read(consumer)
+            except KafkaError as exc:
+                log.warning("replies from %s unavailable (%s); retrying", self.topic, exc)
+                await asyncio.sleep(RETRY_S)
+            finally:
+                self.ready = False
+                await consumer.stop()
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = await self._runtime.decode(record.value)
+                    except DecodeError as exc:
+                        self.undecodable += 1
+                        log.warning("skipping an undecodable reply on %s: %s", self.topic, exc)
+                        continue
+                    self._seq += 1
+                    self._window.append(Reply(self._seq, event))
+            if batches:
+                async with self._arrived:
+                    self._arrived.notify_all()
