@@ -40,8 +40,11 @@ async def run(plan: Plan) -> int:
     env = await asyncio.to_thread(BenchEnv(plan.bootstrap_servers).__enter__)
     try:
         rows, context = await _measure(plan, env)
-    finally:
-        await asyncio.to_thread(env.__exit__, None, None, None)
+    except BaseException as exc:
+        await asyncio.to_thread(env.__exit__, type(exc), exc, exc.__traceback__)
+        print(f"the logs of this run are in {env.work}")
+        raise
+    await asyncio.to_thread(env.__exit__, None, None, None)
     finished = datetime.now(UTC)
     print()
     print(_header(context, finished - started))
