@@ -26,6 +26,11 @@ def parse(argv: list[str] | None = None) -> Plan:
     parser.add_argument("--rate", type=float, default=1000.0, help="latency: offered events/s")
     parser.add_argument("--seconds", type=float, help="latency: seconds of offered load per run")
     parser.add_argument(
+        "--router-seconds",
+        type=float,
+        help="measure each router run over at most this many seconds (default 40; 0: all events)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         choices=MEASUREMENTS,
@@ -45,9 +50,16 @@ def parse(argv: list[str] | None = None) -> Plan:
         runs=args.runs or (2 if quick else 3),
         rate=args.rate,
         seconds=args.seconds or (3.0 if quick else 10.0),
+        router_seconds=_router_seconds(args.router_seconds, quick),
         only=tuple(name for name in MEASUREMENTS if name in args.only),
         save=not args.no_save,
     )
+
+
+def _router_seconds(given: float | None, quick: bool) -> float | None:
+    if given is None:
+        return 15.0 if quick else 40.0
+    return given or None
 
 
 def main(argv: list[str] | None = None) -> int:

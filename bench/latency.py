@@ -26,7 +26,7 @@ from bus.errors import BusError
 from bus.kafka.admin import TopicSpec
 
 WARMUP = 100
-SETTLE_S = 60.0
+SETTLE_S = 180.0
 
 
 @dataclass(frozen=True)

@@ -62,13 +62,21 @@ class Offsets:
         expected: int,
         timeout_s: float,
         alive: Callable[[], bool] = lambda: True,
+        *,
+        budget_s: float | None = None,
     ) -> int:
-        """Wait until ``topics`` hold ``expected`` records; fail if stuck or the writer died."""
+        """Wait until ``topics`` hold ``expected`` records, or ``budget_s`` is spent.
+
+        Fails if the writer dies or nothing is complete after ``timeout_s``.
+        """
         tps = await self.partitions(topics)
-        deadline = time.monotonic() + timeout_s
+        began = time.monotonic()
         count = await self.total(tps)
         while count < expected:
-            if time.monotonic() > deadline:
+            spent = time.monotonic() - began
+            if budget_s is not None and spent > budget_s:
+                return count
+            if spent > timeout_s:
                 raise BusError(f"only {count} of {expected} records arrived in {timeout_s:.0f}s")
             if not alive():
                 raise BusError(f"the process writing {topics[0]} died at {count} of {expected}")

@@ -39,7 +39,9 @@ async def pipe(bootstrap_servers: str, source: str, sink: str, group: str) -> No
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
             pending = [
-                await producer.send(sink, record.value, key=record.key, headers=list(record.headers))
+                await producer.send(
+                    sink, record.value, key=record.key, headers=list(record.headers)
+                )
                 for records in batches.values()
                 for record in records
             ]

@@ -51,7 +51,7 @@ def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "ms":
-        return f"{value:,.1f}"
+        return f"{value:,.1f}" if value >= 10 else f"{value:.3f}"
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 

@@ -27,6 +27,7 @@ class Plan:
     runs: int
     rate: float
     seconds: float
+    router_seconds: float | None
     only: tuple[str, ...]
     save: bool = True
 
@@ -74,9 +75,9 @@ async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]
         updates = env.name("input.service-updates")
         await env.create(TopicSpec(updates, catalogue.topic_specs()[0].partitions))
         if "throughput" in plan.only:
-            row = await _throughput(plan, env, workload, source, updates)
-            one_worker = row.bus_samples
-            rows.append(row)
+            measured = await _throughput(plan, env, workload, source, updates)
+            one_worker = measured[0].bus_samples
+            rows += measured
         if "audit" in plan.only:
             rows.append(await _audit(plan, env, workload, source, updates))
         if "scaling" in plan.only:
@@ -100,14 +101,31 @@ async def _prefill(env: BenchEnv, workload: Workload) -> str:
 
 async def _throughput(
     plan: Plan, env: BenchEnv, workload: Workload, source: str, updates: str
-) -> Row:
-    row = Row("pipe throughput", "events/s", "router, 1 worker", "plain aiokafka pipe")
+) -> list[Row]:
+    rate = Row("pipe throughput", "events/s", "router, 1 worker", "plain aiokafka pipe")
+    cpu = Row(
+        "CPU per event", "ms", "router, 1 worker", "plain aiokafka pipe", higher_is_better=False
+    )
+    routed: list[int] = []
     for n in range(plan.runs):
-        row.baseline_samples.append(await throughput.pipe_run(env, workload, source, f"t{n}"))
-        say(f"pipe run {n + 1}: {row.baseline_samples[-1]:,.0f} events/s")
-        row.bus_samples.append(await throughput.router_run(env, workload, source, updates, f"t{n}"))
-        say(f"router run {n + 1}: {row.bus_samples[-1]:,.0f} events/s")
-    return row
+        pipe = await throughput.pipe_run(env, workload, source, f"t{n}")
+        say(f"pipe run {n + 1}: {pipe.rate:,.0f} events/s, {pipe.cpu_ms:.3f} CPU ms/event")
+        router = await throughput.router_run(
+            env, workload, source, updates, f"t{n}", budget_s=plan.router_seconds
+        )
+        say(f"router run {n + 1}: {router.rate:,.0f} events/s, {router.cpu_ms:.3f} CPU ms/event")
+        rate.baseline_samples.append(pipe.rate)
+        rate.bus_samples.append(router.rate)
+        cpu.baseline_samples.append(pipe.cpu_ms)
+        cpu.bus_samples.append(router.cpu_ms)
+        routed.append(router.events)
+    if min(routed) < len(workload):
+        rate.note = cpu.note = (
+            f"the pipe moved all {len(workload):,} events; the router was measured over the "
+            f"{min(routed):,} to {max(routed):,} it routed in its first {plan.router_seconds:.0f}s "
+            "(--router-seconds)"
+        )
+    return [rate, cpu]
 
 
 async def _scaling(
@@ -117,12 +135,16 @@ async def _scaling(
     row.baseline_samples = list(one)
     for n in range(plan.runs):
         if not one:
-            rate = await throughput.router_run(env, workload, source, updates, f"s1-{n}")
-            row.baseline_samples.append(rate)
-            say(f"router 1 worker run {n + 1}: {rate:,.0f} events/s")
-        rate = await throughput.router_run(env, workload, source, updates, f"s2-{n}", workers=2)
-        row.bus_samples.append(rate)
-        say(f"router 2 workers run {n + 1}: {rate:,.0f} events/s")
+            single = await throughput.router_run(
+                env, workload, source, updates, f"s1-{n}", budget_s=plan.router_seconds
+            )
+            row.baseline_samples.append(single.rate)
+            say(f"router 1 worker run {n + 1}: {single.rate:,.0f} events/s")
+        double = await throughput.router_run(
+            env, workload, source, updates, f"s2-{n}", workers=2, budget_s=plan.router_seconds
+        )
+        row.bus_samples.append(double.rate)
+        say(f"router 2 workers run {n + 1}: {double.rate:,.0f} events/s")
     return row
 
 
@@ -135,12 +157,17 @@ async def _audit(plan: Plan, env: BenchEnv, workload: Workload, source: str, upd
     row = Row(*labels)
     for n in range(plan.runs):
         for on, samples in (("false", row.baseline_samples), ("true", row.bus_samples)):
-            env_overrides = {switch: on}
-            rate = await throughput.router_run(
-                env, workload, source, updates, f"a{on[0]}{n}", **env_overrides
+            result = await throughput.router_run(
+                env,
+                workload,
+                source,
+                updates,
+                f"a{on[0]}{n}",
+                budget_s=plan.router_seconds,
+                **{switch: on},
             )
-            samples.append(rate)
-            say(f"router with {switch}={on} run {n + 1}: {rate:,.0f} events/s")
+            samples.append(result.rate)
+            say(f"router with {switch}={on} run {n + 1}: {result.rate:,.0f} events/s")
     return row
 
 

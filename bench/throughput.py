@@ -9,8 +9,10 @@ process(es) were ready (``bench.offsets``).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from bench.env import PIPE_READY, WORKER_READY, BenchEnv
+from bench.machine import process_cpu_s
 from bench.offsets import Offsets
 from bench.workload import Workload
 from bus.catalogue import load_catalogue
@@ -19,7 +21,18 @@ from bus.kafka.admin import TopicSpec
 TIMEOUT_S = 600.0
 
 
-async def pipe_run(env: BenchEnv, workload: Workload, source: str, run: str) -> float:
+@dataclass(frozen=True)
+class Result:
+    rate: float
+    """Input events per second."""
+    cpu_ms: float
+    """CPU milliseconds the process(es) spent per input event: unlike the rate, this
+    hardly changes when other programs compete for the cores."""
+    events: int
+    """How many input events the figures are taken over."""
+
+
+async def pipe_run(env: BenchEnv, workload: Workload, source: str, run: str) -> Result:
     sink = env.name(f"pipe-{run}.sink")
     spec = TopicSpec(sink, env.base_catalogue().topic_specs()[0].partitions)
     await env.create(spec)
@@ -27,12 +40,14 @@ async def pipe_run(env: BenchEnv, workload: Workload, source: str, run: str) -> 
     try:
         await env.ready(pipe, PIPE_READY)
         ready_ms = int(time.time() * 1000)
+        cpu = process_cpu_s(pipe.process.pid)
         async with Offsets(env.settings.bootstrap_servers) as offsets:
             await offsets.wait_for([sink], len(workload), TIMEOUT_S, lambda: pipe.running)
+            cpu = process_cpu_s(pipe.process.pid) - cpu
             window = await offsets.window([sink], ready_ms)
     finally:
         await env.stop(pipe)
-    return window.count / window.seconds
+    return Result(window.count / window.seconds, cpu * 1000 / len(workload), window.count)
 
 
 async def router_run(
@@ -43,9 +58,14 @@ async def router_run(
     run: str,
     *,
     workers: int = 1,
+    budget_s: float | None = None,
     **worker_env: str,
-) -> float:
-    """Input events per second through ``workers`` router processes."""
+) -> Result:
+    """Input events per second through ``workers`` router processes.
+
+    With ``budget_s`` the router is measured over the events it routes in that
+    many seconds after it is ready, not necessarily all of them.
+    """
     path = env.catalogue(f"router-{run}", source, updates)
     catalogue = load_catalogue(path)
     outputs = sorted(
@@ -61,13 +81,16 @@ async def router_run(
         for worker in running:
             await env.ready(worker, WORKER_READY)
         ready_ms = int(time.time() * 1000)
+        cpu = sum(process_cpu_s(worker.process.pid) for worker in running)
 
         def alive() -> bool:
             return all(worker.running for worker in running)
 
         async with Offsets(env.settings.bootstrap_servers) as offsets:
-            await offsets.wait_for(outputs, workload.outputs, TIMEOUT_S, alive)
+            await offsets.wait_for(outputs, workload.outputs, TIMEOUT_S, alive, budget_s=budget_s)
+            cpu = sum(process_cpu_s(worker.process.pid) for worker in running) - cpu
             window = await offsets.window(outputs, ready_ms)
     finally:
         await env.stop(*running)
-    return window.count * len(workload) / workload.outputs / window.seconds
+    events = window.count * len(workload) / workload.outputs
+    return Result(events / window.seconds, cpu * 1000 / events, round(events))
