@@ -82,15 +82,15 @@ class BenchEnv:
             self._stack.callback(node.stop)
             self.kafka_version = status.version
             self.kafka_note = "started for the bench"
-        port = free_port()
+        registry_port = free_port()
         registry = start_bus(
             "registry",
-            ["registry", "serve", "--port", str(port)],
+            ["registry", "serve", "--port", str(registry_port)],
             {**self.env(), "BUS_REGISTRY_TOPIC": f"{self.prefix}._schemas"},
             self.work / "logs",
         )
         self._stack.callback(registry.stop)
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{registry_port}"
         registry.wait_until(http_ok(url + "/subjects"), timeout_s=60)
         self.settings = self.settings.model_copy(update={"schema_registry_url": url})
 

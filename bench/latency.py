@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -94,7 +95,7 @@ async def _measure(
     topic: str,
     load: Load,
     clock: Clock,
-    receive: Callable[[], Awaitable[None]],
+    receive: Callable[[], Coroutine[Any, Any, None]],
 ) -> dict[str, float]:
     labelled = [(e.id or "", r) for e, r in zip(workload.events, workload.records, strict=True)]
     warmup, measured = labelled[:WARMUP], labelled[WARMUP : WARMUP + load.count]

@@ -164,7 +164,7 @@ async def _audit(plan: Plan, env: BenchEnv, workload: Workload, source: str, upd
                 updates,
                 f"a{on[0]}{n}",
                 budget_s=plan.router_seconds,
-                **{switch: on},
+                worker_env={switch: on},
             )
             samples.append(result.rate)
             say(f"router with {switch}={on} run {n + 1}: {result.rate:,.0f} events/s")

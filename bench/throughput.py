@@ -59,7 +59,7 @@ async def router_run(
     *,
     workers: int = 1,
     budget_s: float | None = None,
-    **worker_env: str,
+    worker_env: dict[str, str] | None = None,
 ) -> Result:
     """Input events per second through ``workers`` router processes.
 
@@ -75,7 +75,8 @@ async def router_run(
     )
     app_id = env.name(f"router-{run}")
     running = [
-        env.start_worker(f"router-{run}-{n}", app_id, path, **worker_env) for n in range(workers)
+        env.start_worker(f"router-{run}-{n}", app_id, path, **(worker_env or {}))
+        for n in range(workers)
     ]
     try:
         for worker in running:
