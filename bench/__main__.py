@@ -23,12 +23,18 @@ def parse(argv: list[str] | None = None) -> Plan:
     )
     parser.add_argument("--events", type=int, help="events per throughput run (default 200,000)")
     parser.add_argument("--runs", type=int, help="runs per figure; each figure is their median")
-    parser.add_argument("--rate", type=float, default=1000.0, help="latency: offered events/s")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[200.0, 1000.0],
+        help="latency: offered loads in events/s (default 200 1000)",
+    )
     parser.add_argument("--seconds", type=float, help="latency: seconds of offered load per run")
     parser.add_argument(
         "--router-seconds",
         type=float,
-        help="measure each router run over at most this many seconds (default 40; 0: all events)",
+        help="measure each router run over at most this many seconds (default 30; 0: all events)",
     )
     parser.add_argument(
         "--only",
@@ -48,8 +54,8 @@ def parse(argv: list[str] | None = None) -> Plan:
         bootstrap_servers=args.bootstrap_servers,
         events=args.events or (20_000 if quick else 200_000),
         runs=args.runs or (2 if quick else 3),
-        rate=args.rate,
-        seconds=args.seconds or (3.0 if quick else 10.0),
+        rates=tuple(args.rate),
+        seconds=args.seconds or (3.0 if quick else 8.0),
         router_seconds=_router_seconds(args.router_seconds, quick),
         only=tuple(name for name in MEASUREMENTS if name in args.only),
         save=not args.no_save,
@@ -58,7 +64,7 @@ def parse(argv: list[str] | None = None) -> Plan:
 
 def _router_seconds(given: float | None, quick: bool) -> float | None:
     if given is None:
-        return 15.0 if quick else 40.0
+        return 15.0 if quick else 30.0
     return given or None
 
 

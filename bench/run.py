@@ -25,7 +25,7 @@ class Plan:
     bootstrap_servers: str
     events: int
     runs: int
-    rate: float
+    rates: tuple[float, ...]
     seconds: float
     router_seconds: float | None
     only: tuple[str, ...]
@@ -172,26 +172,27 @@ async def _audit(plan: Plan, env: BenchEnv, workload: Workload, source: str, upd
 
 
 async def _latency(plan: Plan, env: BenchEnv, workload: Workload) -> list[Row]:
-    load = latency.Load(plan.rate, plan.seconds)
-    bus: list[dict[str, float]] = []
-    pipe: list[dict[str, float]] = []
-    for n in range(plan.runs):
-        pipe.append(await latency.pipe_run(env, workload, load, f"{n}"))
-        say(f"pipe latency run {n + 1}: {_ms(pipe[-1])}")
-        bus.append(await latency.bus_run(env, workload, load, f"{n}"))
-        say(f"bus latency run {n + 1}: {_ms(bus[-1])}")
     rows = []
-    for key in ("p50", "p95", "p99", "max"):
-        row = Row(
-            f"latency {key} at {plan.rate:,.0f}/s",
-            "ms",
-            "router + Subscriber",
-            "plain pipe + consumer",
-            [b[key] for b in bus],
-            [p[key] for p in pipe],
-            higher_is_better=False,
-        )
-        rows.append(row)
+    for rate in plan.rates:
+        load = latency.Load(rate, plan.seconds)
+        bus: list[dict[str, float]] = []
+        pipe: list[dict[str, float]] = []
+        for n in range(plan.runs):
+            pipe.append(await latency.pipe_run(env, workload, load, f"{rate:.0f}-{n}"))
+            say(f"pipe latency at {rate:,.0f}/s run {n + 1}: {_ms(pipe[-1])}")
+            bus.append(await latency.bus_run(env, workload, load, f"{rate:.0f}-{n}"))
+            say(f"bus latency at {rate:,.0f}/s run {n + 1}: {_ms(bus[-1])}")
+        for key in ("p50", "p95", "p99", "max"):
+            row = Row(
+                f"latency {key} at {rate:,.0f}/s",
+                "ms",
+                "router + Subscriber",
+                "plain pipe + consumer",
+                [b[key] for b in bus],
+                [p[key] for p in pipe],
+                higher_is_better=False,
+            )
+            rows.append(row)
     return rows
 
 

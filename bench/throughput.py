@@ -8,6 +8,7 @@ process(es) were ready (``bench.offsets``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from bus.catalogue import load_catalogue
 from bus.kafka.admin import TopicSpec
 
 TIMEOUT_S = 600.0
+SETTLE_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ async def router_run(
     try:
         for worker in running:
             await env.ready(worker, WORKER_READY)
+        if workers > 1:
+            await asyncio.sleep(SETTLE_S)  # the group's last rebalance is not in the window
         ready_ms = int(time.time() * 1000)
         cpu = sum(process_cpu_s(worker.process.pid) for worker in running)
 

@@ -13,7 +13,7 @@ def test_defaults_measure_everything_over_200000_events() -> None:
     assert plan.bootstrap_servers == "127.0.0.1:9"
     assert plan.events == 200_000
     assert plan.runs == 3
-    assert plan.rate == 1000.0
+    assert plan.rates == (200.0, 1000.0)
     assert plan.only == MEASUREMENTS
     assert plan.save
 
