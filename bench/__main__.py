@@ -47,6 +47,11 @@ def parse(argv: list[str] | None = None) -> Plan:
     parser.add_argument(
         "--quick", action="store_true", help="small and fast (20,000 events, 2 runs): a smoke check"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the first router run with py-spy and print where its time goes",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -59,6 +64,7 @@ def parse(argv: list[str] | None = None) -> Plan:
         router_seconds=_router_seconds(args.router_seconds, quick),
         only=tuple(name for name in MEASUREMENTS if name in args.only),
         save=not args.no_save,
+        profile=args.profile,
     )
 
 

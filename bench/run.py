@@ -6,9 +6,10 @@ import asyncio
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bench import audit, codec, latency, machine, throughput
+from bench import audit, codec, latency, machine, profile, throughput
 from bench.env import BenchEnv
 from bench.report import Row, results_document, save, table, unavailable
 from bench.workload import Workload, build_workload, produce
@@ -30,6 +31,7 @@ class Plan:
     router_seconds: float | None
     only: tuple[str, ...]
     save: bool = True
+    profile: bool = False
 
 
 def say(text: str) -> None:
@@ -75,7 +77,10 @@ async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]
         updates = env.name("input.service-updates")
         await env.create(TopicSpec(updates, catalogue.topic_specs()[0].partitions))
         if "throughput" in plan.only:
-            measured = await _throughput(plan, env, workload, source, updates)
+            profiled: list[tuple[str, float]] = []
+            measured = await _throughput(plan, env, workload, source, updates, profiled)
+            if profiled:
+                context["router_profile"] = dict(profiled)
             one_worker = measured[0].bus_samples
             rows += measured
         if "audit" in plan.only:
@@ -100,7 +105,12 @@ async def _prefill(env: BenchEnv, workload: Workload) -> str:
 
 
 async def _throughput(
-    plan: Plan, env: BenchEnv, workload: Workload, source: str, updates: str
+    plan: Plan,
+    env: BenchEnv,
+    workload: Workload,
+    source: str,
+    updates: str,
+    profiled: list[tuple[str, float]],
 ) -> list[Row]:
     rate = Row("pipe throughput", "events/s", "router, 1 worker", "plain aiokafka pipe")
     cpu = Row(
@@ -110,9 +120,12 @@ async def _throughput(
     for n in range(plan.runs):
         pipe = await throughput.pipe_run(env, workload, source, f"t{n}")
         say(f"pipe run {n + 1}: {pipe.rate:,.0f} events/s, {pipe.cpu_ms:.3f} CPU ms/event")
+        spy = env.work / "router-profile.txt" if plan.profile and n == 0 else None
         router = await throughput.router_run(
-            env, workload, source, updates, f"t{n}", budget_s=plan.router_seconds
+            env, workload, source, updates, f"t{n}", budget_s=plan.router_seconds, profile_to=spy
         )
+        if spy is not None:
+            profiled.extend(_profile(spy))
         say(f"router run {n + 1}: {router.rate:,.0f} events/s, {router.cpu_ms:.3f} CPU ms/event")
         rate.baseline_samples.append(pipe.rate)
         rate.bus_samples.append(router.rate)
@@ -126,6 +139,17 @@ async def _throughput(
             "(--router-seconds)"
         )
     return [rate, cpu]
+
+
+def _profile(path: Path) -> list[tuple[str, float]]:
+    if not path.exists():
+        say(f"no router profile was written to {path} (py-spy needs ptrace rights)")
+        return []
+    shares = profile.summarise(path.read_text().splitlines())
+    say("where the router's samples went (py-spy, first router run):")
+    for name, share in shares:
+        say(f"  {share:6.1%}  {name}")
+    return shares
 
 
 async def _scaling(

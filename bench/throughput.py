@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from bench import profile
 from bench.env import PIPE_READY, WORKER_READY, BenchEnv
 from bench.machine import process_cpu_s
 from bench.offsets import Offsets
@@ -21,6 +23,7 @@ from bus.kafka.admin import TopicSpec
 
 TIMEOUT_S = 600.0
 SETTLE_S = 3.0
+PROFILE_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ async def router_run(
     workers: int = 1,
     budget_s: float | None = None,
     worker_env: dict[str, str] | None = None,
+    profile_to: Path | None = None,
 ) -> Result:
     """Input events per second through ``workers`` router processes.
 
@@ -87,6 +91,7 @@ async def router_run(
             await asyncio.sleep(SETTLE_S)  # the group's last rebalance is not in the window
         ready_ms = int(time.time() * 1000)
         cpu = sum(process_cpu_s(worker.process.pid) for worker in running)
+        spy = profile.record(running[0].process.pid, PROFILE_S, profile_to) if profile_to else None
 
         def alive() -> bool:
             return all(worker.running for worker in running)
@@ -95,6 +100,8 @@ async def router_run(
             await offsets.wait_for(outputs, workload.outputs, TIMEOUT_S, alive, budget_s=budget_s)
             cpu = sum(process_cpu_s(worker.process.pid) for worker in running) - cpu
             window = await offsets.window(outputs, ready_ms)
+        if spy is not None:
+            await asyncio.to_thread(spy.wait)
     finally:
         await env.stop(*running)
     events = window.count * len(workload) / workload.outputs
