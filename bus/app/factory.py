@@ -29,10 +29,11 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
-    from bus.app import faust_fixes
+    from bus.app import faust_fixes, faust_tuning
     from bus.app.agents import echo, router
 
     faust_fixes.apply()
+    faust_tuning.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
     app = faust.App(
         settings.app_id,
