@@ -28,6 +28,7 @@ from bus.kafka.local import LocalKafka, answers_metadata, free_port
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, start_bus
 
+ROOT = Path(__file__).resolve().parent.parent
 WORKER_READY = "Worker ready"
 PIPE_READY = "pipe ready"
 
@@ -150,6 +151,7 @@ class BenchEnv:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                cwd=ROOT,  # where the bench package is, wherever the bench was started from
             )
         service = Service(name, process, log_file)
         self._services.append(service)
