@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean
+.PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,10 +29,10 @@ demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, 
 test: lint typecheck promtool pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check bus connectors tests
-	$(BIN)/ruff format --check bus connectors tests
+	$(BIN)/ruff check bus connectors bench tests
+	$(BIN)/ruff format --check bus connectors bench tests
 
-typecheck: $(STAMP) ## mypy --strict on bus/ and connectors/
+typecheck: $(STAMP) ## mypy --strict on bus/, connectors/ and bench/
 	$(BIN)/mypy
 
 promtool: system-deps ## check the Prometheus config and alert rules, run the rule unit tests
@@ -41,6 +41,9 @@ promtool: system-deps ## check the Prometheus config and alert rules, run the ru
 
 pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
+
+bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~15 min on 2 cores (not in make test)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 kafka-start: $(STAMP) ## start the local single-node Kafka on 127.0.0.1:9092
 	$(BIN)/bus kafka start

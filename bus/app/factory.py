@@ -14,6 +14,17 @@ from bus.kafka.connection import faust_credentials
 from bus.metrics.worker import instrument
 from bus.settings import Settings
 
+THROUGHPUT: dict[str, Any] = {
+    # Measured with `make bench` (see its README section): with Faust's default linger of 0
+    # every record the router writes leaves in its own small produce request, and those
+    # requests (socket writes that wake the broker) were the largest item in the router's
+    # profile. 5 ms lets records to the same partitions share a request (about a third
+    # less CPU per event) and costs at most 5 ms of latency; bigger batches keep a busy
+    # partition from waiting for its previous batch to drain.
+    "producer_linger": 0.005,
+    "producer_max_batch_size": 256 * 1024,
+}
+
 
 def faust_broker(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server]
@@ -21,10 +32,11 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with every agent of the bus registered, and their shared runtime."""
-    from bus.app import faust_fixes
+    from bus.app import faust_fixes, faust_tuning
     from bus.app.agents import auditor, echo, escalator, router
 
     faust_fixes.apply()
+    faust_tuning.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
     app = faust.App(
         settings.app_id,
@@ -41,6 +53,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
         broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
+        **THROUGHPUT,
     )
     runtime = Runtime(settings)
     echo.register(app, runtime)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bus.errors import RegistryError
+from bus.errors import RegistryError, UnknownSchemaIdError
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
@@ -47,7 +47,11 @@ class Runtime:
 
     async def decode(self, data: bytes) -> Event:
         """Decode an event; waits out a registry outage instead of dead-lettering good data."""
-        codec = await self.codec()
+        codec = self._codec or await self.codec()
+        try:
+            return codec.decode(data)  # the hot path: a schema id seen before, no awaiting
+        except UnknownSchemaIdError:
+            pass
         return await self._retrying(lambda: codec.decode_async(data), "fetch a writer schema")
 
     async def encode(self, event: Event) -> tuple[bytes, Headers]:

@@ -1,0 +1,108 @@
+"""Pipe throughput: the plain aiokafka pipe and the bus's router on the same prefilled events.
+
+Both read one prefilled assistants' topic in a fresh consumer group; each
+run writes to fresh output topics. A run's figure is the input events per
+second over the window in which its outputs were written after its
+process(es) were ready (``bench.offsets``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import profile
+from bench.env import PIPE_READY, WORKER_READY, BenchEnv
+from bench.machine import process_cpu_s
+from bench.offsets import Offsets
+from bench.workload import Workload
+from bus.catalogue import load_catalogue
+from bus.kafka.admin import TopicSpec
+
+TIMEOUT_S = 600.0
+SETTLE_S = 3.0
+PROFILE_S = 20.0
+
+
+@dataclass(frozen=True)
+class Result:
+    rate: float
+    """Input events per second."""
+    cpu_ms: float
+    """CPU milliseconds the process(es) spent per input event: unlike the rate, this
+    hardly changes when other programs compete for the cores."""
+    events: int
+    """How many input events the figures are taken over."""
+
+
+async def pipe_run(env: BenchEnv, workload: Workload, source: str, run: str) -> Result:
+    sink = env.name(f"pipe-{run}.sink")
+    spec = TopicSpec(sink, env.base_catalogue().topic_specs()[0].partitions)
+    await env.create(spec)
+    pipe = env.start_pipe(f"pipe-{run}", source, sink, env.name(f"pipe-{run}"))
+    try:
+        await env.ready(pipe, PIPE_READY)
+        ready_ms = int(time.time() * 1000)
+        cpu = process_cpu_s(pipe.process.pid)
+        async with Offsets(env.settings.bootstrap_servers) as offsets:
+            await offsets.wait_for([sink], len(workload), TIMEOUT_S, lambda: pipe.running)
+            cpu = process_cpu_s(pipe.process.pid) - cpu
+            window = await offsets.window([sink], ready_ms)
+    finally:
+        await env.stop(pipe)
+    return Result(window.count / window.seconds, cpu * 1000 / len(workload), window.count)
+
+
+async def router_run(
+    env: BenchEnv,
+    workload: Workload,
+    source: str,
+    updates: str,
+    run: str,
+    *,
+    workers: int = 1,
+    budget_s: float | None = None,
+    worker_env: dict[str, str] | None = None,
+    profile_to: Path | None = None,
+) -> Result:
+    """Input events per second through ``workers`` router processes.
+
+    With ``budget_s`` the router is measured over the events it routes in that
+    many seconds after it is ready, not necessarily all of them.
+    """
+    path = env.catalogue(f"router-{run}", source, updates)
+    catalogue = load_catalogue(path)
+    outputs = sorted(
+        {a.inbox for a in catalogue.authorities.values()}
+        | {a.assistant_topic for a in catalogue.authorities.values()}
+        | {catalogue.topics.dead_letters}
+    )
+    app_id = env.name(f"router-{run}")
+    running = [
+        env.start_worker(f"router-{run}-{n}", app_id, path, **(worker_env or {}))
+        for n in range(workers)
+    ]
+    try:
+        for worker in running:
+            await env.ready(worker, WORKER_READY)
+        if workers > 1:
+            await asyncio.sleep(SETTLE_S)  # the group's last rebalance is not in the window
+        ready_ms = int(time.time() * 1000)
+        cpu = sum(process_cpu_s(worker.process.pid) for worker in running)
+        spy = profile.record(running[0].process.pid, PROFILE_S, profile_to) if profile_to else None
+
+        def alive() -> bool:
+            return all(worker.running for worker in running)
+
+        async with Offsets(env.settings.bootstrap_servers) as offsets:
+            await offsets.wait_for(outputs, workload.outputs, TIMEOUT_S, alive, budget_s=budget_s)
+            cpu = sum(process_cpu_s(worker.process.pid) for worker in running) - cpu
+            window = await offsets.window(outputs, ready_ms)
+        if spy is not None:
+            await asyncio.to_thread(spy.wait)
+    finally:
+        await env.stop(*running)
+    events = window.count * len(workload) / workload.outputs
+    return Result(events / window.seconds, cpu * 1000 / events, round(events))
