@@ -35,6 +35,7 @@ async def _run(
     app_id: str,
     *,
     workers: int = 1,
+    kill_midway: bool = False,
     exactly_once: bool = False,
 ) -> Harness:
     catalogue = load_catalogue(catalogue_path)
@@ -50,9 +51,15 @@ async def _run(
             await asyncio.to_thread(worker.wait_until, lambda w=worker: w.logged(READY))
         await harness.publish(scenario.events[:half])
         await harness.publish_poison()
+        if kill_midway:
+            while harness.progress() < 0.25:
+                await harness.read_once()
+            running[0].kill()
+            running.append(start_worker("worker-restarted", **env))
         await harness.publish(scenario.events[half:])
         await harness.read_until_done(running, TIMEOUT_S)
-        assert all(worker.running for worker in running)
+        survivors = running[1:] if kill_midway else running
+        assert all(worker.running for worker in survivors)
     assert harness.problems() == []
     assert "not-wire-format" in harness.observed.reasons.values()
     if exactly_once:
@@ -67,6 +74,18 @@ async def test_router_delivers_every_event_to_exactly_the_right_topics_in_order(
     unique_name: Callable[[str], str],
 ) -> None:
     await _run(settings_with_registry, catalogue_path, start_worker, unique_name("app"))
+
+
+async def test_a_worker_killed_midstream_and_restarted_loses_nothing(
+    settings_with_registry: Settings,
+    catalogue_path: Path,
+    start_worker: Callable[..., Service],
+    unique_name: Callable[[str], str],
+) -> None:
+    harness = await _run(
+        settings_with_registry, catalogue_path, start_worker, unique_name("app"), kill_midway=True
+    )
+    print(f"at-least-once after SIGKILL: {harness.observed.duplicates()} redeliveries")
 
 
 async def test_two_workers_share_the_partitions_and_deliver_the_same_result(
