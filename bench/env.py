@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from bench.audit import ROUTER_AGENTS
 from bus.catalogue import Catalogue, load_catalogue
 from bus.errors import BusError
 from bus.kafka.admin import TopicSpec, admin_client, ensure_topics
@@ -112,6 +113,7 @@ class BenchEnv:
         topics["assistant_events"] = assistant_events
         topics["service_updates"] = service_updates
         topics["dead_letters"] = f"{prefix}.deadletters"
+        topics["audit"] = f"{prefix}.audit"  # the auditor's, when the bench runs it
         topics.pop("overrides", None)
         for authority in document["authorities"]:
             authority["inbox"] = f"{prefix}.inbox.{authority['code']}"
@@ -133,6 +135,7 @@ class BenchEnv:
             "BUS_APP_ID": app_id,
             "BUS_CATALOGUE": str(catalogue),
             "BUS_WORKER_DIR": str(self.work / "state" / name),
+            "BUS_AGENTS": ",".join(ROUTER_AGENTS),  # the router is measured, alone
             **overrides,
         }
         service = start_bus(name, ["worker"], worker_env, self.work / "logs")

@@ -174,24 +174,23 @@ async def _scaling(
 
 async def _audit(plan: Plan, env: BenchEnv, workload: Workload, source: str, updates: str) -> Row:
     labels = ("audit overhead", "events/s", "router + auditor", "router, no auditor")
-    switch = audit.auditor_switch()
-    if switch is None:
+    if not audit.has_auditor():
         say(f"audit overhead: not available: {audit.why_unavailable()}")
         return unavailable(*labels, audit.why_unavailable())
     row = Row(*labels)
     for n in range(plan.runs):
-        for on, samples in (("false", row.baseline_samples), ("true", row.bus_samples)):
+        for audited, samples in ((False, row.baseline_samples), (True, row.bus_samples)):
             result = await throughput.router_run(
                 env,
                 workload,
                 source,
                 updates,
-                f"a{on[0]}{n}",
+                f"a{'ny'[audited]}{n}",
                 budget_s=plan.router_seconds,
-                worker_env={switch: on},
+                worker_env=audit.worker_env(audited),
             )
             samples.append(result.rate)
-            say(f"router with {switch}={on} run {n + 1}: {result.rate:,.0f} events/s")
+            say(f"BUS_AGENTS={audit.agents(audited)} run {n + 1}: {result.rate:,.0f} events/s")
     return row
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+AGENTS = ("router", "echo", "auditor", "escalator")
+"""Every agent ``bus worker`` can run; ``Settings.agents`` picks some (bus.app.factory checks)."""
 
 
 class Settings(BaseSettings):
@@ -39,6 +41,11 @@ class Settings(BaseSettings):
         description="The authority catalogue: authorities, their topics and routing rules.",
     )
     app_id: str = Field("agency-bus", description="Faust application id and consumer group.")
+    agents: Annotated[tuple[str, ...], NoDecode] = Field(
+        AGENTS,
+        description="The agents `bus worker` runs, comma separated (router, echo, auditor, "
+        "escalator): one worker per role runs under its own principal and its own app_id.",
+    )
     worker_dir: Path | None = Field(
         None, description="Faust table state; defaults to <home>/worker/<app_id>."
     )
@@ -114,6 +121,16 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: float = Field(30.0, gt=0, description="Longest retry delay.")
     webhook_timeout_s: float = Field(10.0, gt=0, description="One delivery attempt's time limit.")
     rasa_topic: str = Field("rasa_events", description="Topic of Rasa's Kafka event broker.")
+
+    @field_validator("agents", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``BUS_AGENTS=router, echo`` -> ("router", "echo"); unknown names: create_app says."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(dict.fromkeys(str(name).strip() for name in value if str(name).strip()))
+        return value
 
     @property
     def worker_data_dir(self) -> Path:

@@ -6,8 +6,8 @@ from typing import Any
 
 import faust
 
+from bus.app.agent_topics import selected_agents, topics_of
 from bus.app.runtime import Runtime
-from bus.audit.auditor import audit_specs
 from bus.catalogue import Catalogue, load_catalogue
 from bus.kafka.admin import TopicSpec
 from bus.kafka.connection import faust_credentials
@@ -31,10 +31,11 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
-    """The Faust app with every agent of the bus registered, and their shared runtime."""
+    """The Faust app with the agents ``settings.agents`` selects, and their shared runtime."""
     from bus.app import faust_fixes, faust_tuning
     from bus.app.agents import auditor, echo, escalator, router
 
+    agents = selected_agents(settings)
     faust_fixes.apply()
     faust_tuning.apply()
     catalogue = catalogue or load_catalogue(settings.catalogue)
@@ -56,22 +57,24 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
         **THROUGHPUT,
     )
     runtime = Runtime(settings)
-    echo.register(app, runtime)
-    router.register(app, runtime, catalogue)
+    if "echo" in agents:
+        echo.register(app, runtime)
+    if "router" in agents:
+        router.register(app, runtime, catalogue)
     instrument(app, settings, catalogue, runtime.contracts)
-    auditor.register(app, runtime, catalogue)
-    escalator.register(app, runtime, catalogue)
+    if "auditor" in agents:
+        auditor.register(app, runtime, catalogue)
+    if "escalator" in agents:
+        escalator.register(app, runtime, catalogue)
     return app, runtime
 
 
 def worker_topics(settings: Settings, catalogue: Catalogue | None = None) -> list[TopicSpec]:
-    """The topics the worker's agents read and write, created before it starts."""
+    """The topics the selected agents read and write, created before the worker starts.
+
+    Under ACLs the catalogue's topics exist already (``bus topics apply``, by
+    the admin) and a principal sees only the topics it may use, so the worker
+    creates only the missing ones of its own agents.
+    """
     catalogue = catalogue or load_catalogue(settings.catalogue)
-    n, r = settings.topic_partitions, settings.topic_replication_factor
-    specs = [TopicSpec(settings.heartbeat_topic, n, r), TopicSpec(settings.echo_topic, n, r)]
-    specs += catalogue.topic_specs()
-    specs += audit_specs(catalogue)
-    names = {spec.name for spec in specs}
-    if settings.dead_letter_topic not in names:
-        specs.append(TopicSpec(settings.dead_letter_topic, n, r))
-    return specs
+    return topics_of(selected_agents(settings), settings, catalogue)

@@ -35,9 +35,11 @@ async def decode_entry(codec: AvroCodec, partition: int, offset: int, value: byt
     return LogEntry(partition, offset, error=f"a {event.type} event, not an audit record")
 
 
-def log_consumer(bootstrap_servers: str) -> AIOKafkaConsumer:
+def log_consumer(bootstrap_servers: str, **security: Any) -> AIOKafkaConsumer:
+    """A consumer without a group (``security``: ``bus.kafka.connection.security_kwargs``)."""
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
+        **security,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",

@@ -24,11 +24,14 @@ Handler = Callable[[Any], Awaitable[None]]
 class TopicFollower(AsyncResource):
     """Calls ``handler`` with every record of ``topics``, past and future, in partition order."""
 
-    def __init__(self, bootstrap_servers: str, topics: Sequence[str], handler: Handler) -> None:
+    def __init__(
+        self, bootstrap_servers: str, topics: Sequence[str], handler: Handler, **security: Any
+    ) -> None:
         self.topics = list(topics)
         self._handler = handler
-        self._consumer = AIOKafkaConsumer(
+        self._consumer = AIOKafkaConsumer(  # security: bus.kafka.connection.security_kwargs
             bootstrap_servers=bootstrap_servers,
+            **security,
             enable_auto_commit=False,
             isolation_level="read_committed",
             auto_offset_reset="earliest",

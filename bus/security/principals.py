@@ -10,6 +10,14 @@ implies the idempotent producer's IDEMPOTENT_WRITE, so neither is listed.
 Consumer groups: a principal may join only groups whose id starts with its
 own name (``service-tax-board``, ``service-tax-board-webhooks``, ...); the
 router uses the worker's ``app_id``.
+
+Workers: ``bus worker`` runs the agents ``BUS_AGENTS`` selects; one worker
+per role runs under that role's principal (``ROLES``). Each gets exactly the
+topics ``bus.app.agent_topics`` says its agents use, CREATE only on topics
+outside the catalogue (the catalogue's are the admin's, ``bus topics apply``),
+and everything starting with its app id (Faust's changelogs, leader topic,
+group and transactional ids): ``settings.app_id`` for the router, an app id
+starting with the principal's name for the others (``BUS_APP_ID=auditor``).
 """
 
 from __future__ import annotations
@@ -17,11 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from bus.app.agent_topics import agent_topics
 from bus.catalogue import Catalogue
 from bus.settings import Settings
 
-AUDIT_TOPIC = "bus.audit"
-ESCALATION_TOPIC = "bus.escalations"
+ROLES: dict[str, tuple[str, ...]] = {
+    "router": ("router", "echo"),
+    "auditor": ("auditor",),
+    "escalator": ("escalator",),
+}
+"""The worker roles: principal name -> the agents its worker runs (``BUS_AGENTS``)."""
 
 
 class Resource(IntEnum):
@@ -97,19 +110,12 @@ class _Grants:
         return Principal(name, role, tuple(sorted(self.found)))
 
 
-def principals(
-    catalogue: Catalogue,
-    settings: Settings,
-    *,
-    audit_topic: str = AUDIT_TOPIC,
-    escalation_topic: str = ESCALATION_TOPIC,
-) -> list[Principal]:
+def principals(catalogue: Catalogue, settings: Settings) -> list[Principal]:
     """Every principal of the bus with the bindings the catalogue implies."""
     t = catalogue.topics
     authorities = list(catalogue.authorities.values())
     inboxes = [a.inbox for a in authorities]
     assistants = [a.assistant_topic for a in authorities]
-    events = [t.assistant_events, t.service_updates, *inboxes, *assistants, escalation_topic]
     found: list[Principal] = []
     for a in authorities:
         name = f"service-{a.code}"
@@ -122,23 +128,18 @@ def principals(
         grants.topics(Operation.WRITE, t.assistant_events, t.dead_letters).group_prefix(name)
         found.append(grants.build(name, f"chat assistant of {a.name}: reads its replies"))
     found += [
-        _router(catalogue, settings),
-        _Grants("auditor")
-        .topics(Operation.READ, *events, audit_topic)
-        .topics(Operation.WRITE, audit_topic)
-        .topics(Operation.CREATE, audit_topic)
-        .group_prefix("auditor")
-        .build("auditor", "bus component: writes the audit log"),
+        _worker("router", settings.app_id, catalogue, settings),
+        _worker("auditor", "auditor", catalogue, settings),
         _Grants("audit-reader")
-        .topics(Operation.READ, audit_topic, *events)
+        .topics(Operation.READ, t.audit, *catalogue.audited_topics())
         .group_prefix("audit-reader")
         .build("audit-reader", "auditors: replay the audit log and the events"),
-        _Grants("escalator")
-        .topics(Operation.READ, t.assistant_events, escalation_topic)
-        .topics(Operation.WRITE, escalation_topic, *assistants, t.dead_letters)
-        .topics(Operation.CREATE, escalation_topic)
-        .group_prefix("escalator")
-        .build("escalator", "bus component: escalation cases for human officials"),
+        _worker("escalator", "escalator", catalogue, settings),
+        _Grants("officials")
+        .topics(Operation.READ, t.escalations, t.assistant_events, *assistants)
+        .topics(Operation.WRITE, t.escalation_actions, t.presence)
+        .group_prefix("officials")
+        .build("officials", "bus component: the officials' API and console"),
         _registry(settings),
         _Grants("gateway")
         .topics(Operation.WRITE, t.assistant_events, t.service_updates, t.dead_letters)
@@ -149,24 +150,39 @@ def principals(
     return found
 
 
-def _router(catalogue: Catalogue, settings: Settings) -> Principal:
-    """The worker: reads what assistants and services publish, writes every inbox and reply.
+WORKER_ROLES = {
+    "router": "bus component: the worker's router and echo agents (BUS_AGENTS=router,echo)",
+    "auditor": "bus component: writes the audit log (BUS_AGENTS=auditor, BUS_APP_ID=auditor)",
+    "escalator": "bus component: escalation cases for human officials "
+    "(BUS_AGENTS=escalator, BUS_APP_ID=escalator)",
+}
 
-    Its own topics (changelogs, Faust's leader topic) start with the app id,
-    as do its transactional ids under ``exactly_once``.
+
+def _worker(name: str, app_id: str, catalogue: Catalogue, settings: Settings) -> Principal:
+    """A worker role: its agents' topics, and everything named after its app id.
+
+    Faust names its own topics (changelogs, the leader topic) and, under
+    ``exactly_once``, its transactional ids after the app id, which is also
+    the consumer group.
     """
-    t = catalogue.topics
-    outputs = [a.inbox for a in catalogue.authorities.values()]
-    outputs += [a.assistant_topic for a in catalogue.authorities.values()]
-    grants = _Grants("router")
-    grants.topics(Operation.READ, t.assistant_events, t.service_updates, settings.heartbeat_topic)
-    grants.topics(Operation.WRITE, *outputs, t.dead_letters, settings.echo_topic)
-    grants.topics(Operation.CREATE, settings.heartbeat_topic, settings.echo_topic)
-    grants.add(Resource.TOPIC, settings.app_id, Pattern.PREFIXED, Operation.ALL)
-    grants.add(Resource.GROUP, settings.app_id, Pattern.LITERAL, Operation.READ)
+    on_catalogue = {spec.name for spec in catalogue.topic_specs()}
+    grants = _Grants(name)
+    for agent in ROLES[name]:
+        topics = agent_topics(agent, settings, catalogue)
+        grants.topics(Operation.READ, *topics.reads)
+        grants.topics(Operation.WRITE, *topics.writes)
+        own = [spec.name for spec in topics.own if spec.name not in on_catalogue]
+        grants.topics(Operation.CREATE, *own)
+    grants.add(Resource.TOPIC, app_id, Pattern.PREFIXED, Operation.ALL)
+    grants.add(
+        Resource.GROUP,
+        app_id,
+        Pattern.PREFIXED if app_id == name else Pattern.LITERAL,
+        Operation.READ,
+    )
     for operation in (Operation.WRITE, Operation.DESCRIBE):
-        grants.add(Resource.TRANSACTIONAL_ID, settings.app_id, Pattern.PREFIXED, operation)
-    return grants.build("router", "bus component: the worker's router and echo agents")
+        grants.add(Resource.TRANSACTIONAL_ID, app_id, Pattern.PREFIXED, operation)
+    return grants.build(name, WORKER_ROLES[name])
 
 
 def _registry(settings: Settings) -> Principal:

@@ -25,20 +25,21 @@ from aiokafka.errors import (
 )
 from pydantic import SecretStr
 
+from bus.catalogue import load_catalogue
 from bus.client import Publisher, Subscriber
 from bus.errors import AccessDeniedError
-from bus.kafka.admin import TopicSpec, admin_client, ensure_topics
+from bus.kafka.admin import admin_client
 from bus.kafka.connection import client_kwargs, security_kwargs
 from bus.kafka.local import free_port
 from bus.security.access import require_readable
 from bus.security.credentials import read_passwords
-from bus.security.principals import AUDIT_TOPIC, ESCALATION_TOPIC
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 AUTHORIZATION_FAILED = TopicAuthorizationFailedError.errno  # 29
+AUDIT_TOPIC = load_catalogue(Settings().catalogue).topics.audit
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,10 @@ def secured_bus(
 ) -> Iterator[SecuredBus]:
     env = _admin_env(secured_kafka)
     credentials = tmp_path_factory.mktemp("acl") / "kafka-users.txt"
+    # the admin creates every catalogue topic (audit and escalation topics included)
     for args in (["topics", "apply"], ["acl", "apply", "--credentials", str(credentials)]):
         result = run_bus(*args, env=env)
         assert result.returncode == 0, result.stderr
-    extra = [TopicSpec(AUDIT_TOPIC, 1), TopicSpec(ESCALATION_TOPIC, 1)]
-    asyncio.run(
-        ensure_topics(secured_kafka.bootstrap_servers, extra, **security_kwargs(secured_kafka))
-    )
     yield SecuredBus(secured_kafka, read_passwords(credentials), credentials, env)
 
 
@@ -169,7 +167,7 @@ async def test_only_the_auditor_writes_the_audit_topic_and_only_auditors_read_it
     assert await _consume_one(replay, AUDIT_TOPIC, "audit-reader-a") == marker
     await _refused_to_produce(replay, AUDIT_TOPIC)
     others = set(secured_bus.passwords) - {"auditor", "audit-reader"}
-    assert len(others) == 12
+    assert len(others) == 13
     for principal in sorted(others):
         settings = secured_bus.as_(principal)
         await _refused_to_produce(settings, AUDIT_TOPIC)
@@ -219,8 +217,9 @@ async def test_registry_worker_assistant_and_service_each_run_under_their_own_pr
         )
         started.append(registry)
         await asyncio.to_thread(registry.wait_until, http_ok(url + "/subjects"), 60)
-        worker_env = {
+        worker_env = {  # the router's worker: the other agents run under their own principals
             **secured_bus.env_of("router"),
+            "BUS_AGENTS": "router,echo",
             "BUS_SCHEMA_REGISTRY_URL": url,
             "BUS_WORKER_DIR": str(tmp_path / "state"),
         }

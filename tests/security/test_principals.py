@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bus.app.agent_topics import agent_topics
 from bus.catalogue import load_catalogue
 from bus.security.apply import plan
 from bus.security.principals import (
-    AUDIT_TOPIC,
+    ROLES,
     Binding,
     Operation,
     Pattern,
@@ -19,6 +20,7 @@ from bus.settings import Settings
 SETTINGS = Settings(app_id="agency-bus")
 CATALOGUE = load_catalogue(SETTINGS.catalogue)
 FOUND = {principal.name: principal for principal in principals(CATALOGUE, SETTINGS)}
+AUDIT_TOPIC = CATALOGUE.topics.audit
 
 
 def _topic_grants(principal: Principal) -> set[tuple[str, str]]:
@@ -32,7 +34,15 @@ def _topic_grants(principal: Principal) -> set[tuple[str, str]]:
 def test_there_is_one_principal_per_authority_service_and_assistant_and_per_component() -> None:
     codes = list(CATALOGUE.authorities)
     expected = {f"service-{code}" for code in codes} | {f"assistant-{code}" for code in codes}
-    expected |= {"router", "auditor", "audit-reader", "escalator", "registry", "gateway"}
+    expected |= {
+        "router",
+        "auditor",
+        "audit-reader",
+        "escalator",
+        "officials",
+        "registry",
+        "gateway",
+    }
     assert set(FOUND) == expected
 
 
@@ -92,3 +102,32 @@ def test_the_plan_adds_only_what_is_missing_and_nothing_once_applied() -> None:
     stray = Binding("User:gateway", Resource.TOPIC, "bus.inbox.police", Pattern.LITERAL, 4)
     extra = plan(wanted, users=set(FOUND), bindings=every | {stray}, admin_user="admin")
     assert extra.changes == 0 and extra.extra_bindings == [stray]
+
+
+def test_each_worker_role_may_use_exactly_the_topics_of_its_agents() -> None:
+    for role, agents in ROLES.items():
+        wanted: set[tuple[str, str]] = set()
+        for agent in agents:
+            topics = agent_topics(agent, SETTINGS, CATALOGUE)
+            wanted |= {("READ", name) for name in topics.reads}
+            wanted |= {("WRITE", name) for name in topics.writes}
+            wanted |= {("CREATE", spec.name) for spec in topics.own}
+        assert _topic_grants(FOUND[role]) - {("ALL", SETTINGS.app_id), ("ALL", role)} == wanted
+
+
+def test_the_auditor_alone_creates_its_intake_topic_and_the_escalator_creates_nothing() -> None:
+    intake = f"{AUDIT_TOPIC}-intake"
+    creators = {
+        b.principal
+        for b in all_bindings(list(FOUND.values()))
+        if b.operation in (Operation.CREATE, Operation.ALL) and b.name == intake
+    }
+    assert creators == {"User:auditor"}
+    assert {op for op, _ in _topic_grants(FOUND["escalator"]) if op == "CREATE"} == set()
+
+
+def test_the_auditor_and_escalator_workers_own_what_starts_with_their_name() -> None:
+    for role in ("auditor", "escalator"):
+        internal = Binding(f"User:{role}", Resource.TOPIC, role, Pattern.PREFIXED, Operation.ALL)
+        group = Binding(f"User:{role}", Resource.GROUP, role, Pattern.PREFIXED, Operation.READ)
+        assert {internal, group} <= set(FOUND[role].bindings)

@@ -1,0 +1,91 @@
+"""Which topics each agent of ``bus worker`` reads, writes and creates, and which agents run.
+
+Pure: ``bus.app.factory`` creates a worker's topics from it and
+``bus.security.principals`` grants each role's principal exactly these topics,
+so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bus.audit.auditor import audit_specs
+from bus.catalogue import Catalogue
+from bus.errors import ConfigurationError
+from bus.kafka.admin import TopicSpec
+from bus.settings import AGENTS, Settings
+
+
+@dataclass(frozen=True)
+class AgentTopics:
+    """One agent's topics; ``own`` are those outside the catalogue its worker creates."""
+
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    own: tuple[TopicSpec, ...] = ()
+
+
+def selected_agents(settings: Settings) -> tuple[str, ...]:
+    """The agents this worker runs (``BUS_AGENTS``), checked against those that exist."""
+    unknown = [name for name in settings.agents if name not in AGENTS]
+    if unknown:
+        raise ConfigurationError(
+            f"BUS_AGENTS names unknown agent(s) {', '.join(map(repr, unknown))}; "
+            f"choose from {', '.join(AGENTS)} (comma separated)"
+        )
+    if not settings.agents:
+        raise ConfigurationError(
+            f"BUS_AGENTS names no agent; set it to some of {', '.join(AGENTS)} or unset it"
+        )
+    return settings.agents
+
+
+def agent_topics(agent: str, settings: Settings, catalogue: Catalogue) -> AgentTopics:
+    """The topics ``agent`` reads and writes with ``settings`` and ``catalogue``."""
+    t = catalogue.topics
+    inboxes = tuple(a.inbox for a in catalogue.authorities.values())
+    assistants = tuple(a.assistant_topic for a in catalogue.authorities.values())
+    n, r = settings.topic_partitions, settings.topic_replication_factor
+    if agent == "echo":
+        own = [TopicSpec(settings.heartbeat_topic, n, r), TopicSpec(settings.echo_topic, n, r)]
+        if settings.dead_letter_topic not in {spec.name for spec in catalogue.topic_specs()}:
+            own.append(TopicSpec(settings.dead_letter_topic, n, r))
+        return AgentTopics(
+            reads=(settings.heartbeat_topic,),
+            writes=(settings.echo_topic, settings.dead_letter_topic),
+            own=tuple(own),
+        )
+    if agent == "router":
+        return AgentTopics(
+            reads=(t.assistant_events, t.service_updates),
+            writes=(*inboxes, *assistants, t.dead_letters),
+        )
+    if agent == "auditor":
+        intake = tuple(audit_specs(catalogue))
+        names = tuple(spec.name for spec in intake)
+        # it reads the audit topic back to find each chain's head after a rebalance
+        return AgentTopics(
+            reads=(*catalogue.audited_topics(), t.audit, *names),
+            writes=(*names, t.audit),
+            own=intake,
+        )
+    if agent == "escalator":
+        return AgentTopics(
+            reads=(t.assistant_events, t.service_updates, t.escalation_actions, t.presence),
+            writes=(t.escalations, *assistants, t.escalation_actions, t.dead_letters),
+        )
+    raise ConfigurationError(f"unknown agent {agent!r}; choose from {', '.join(AGENTS)}")
+
+
+def topics_of(agents: tuple[str, ...], settings: Settings, catalogue: Catalogue) -> list[TopicSpec]:
+    """Every topic ``agents`` use, once: the catalogue's specs, then their own topics."""
+    found = [agent_topics(agent, settings, catalogue) for agent in agents]
+    used = {name for topics in found for name in (*topics.reads, *topics.writes)}
+    specs = [spec for spec in catalogue.topic_specs() if spec.name in used]
+    for spec in (spec for topics in found for spec in topics.own):
+        if spec.name not in {s.name for s in specs}:
+            specs.append(spec)
+    known = {spec.name for spec in specs}
+    n, r = settings.topic_partitions, settings.topic_replication_factor
+    specs += [TopicSpec(name, n, r) for name in sorted(used - known)]
+    return specs

@@ -1,0 +1,70 @@
+"""BUS_AGENTS picks the agents a worker runs and the topics it creates, without a broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bus.app.factory import create_app, worker_topics
+from bus.catalogue import load_catalogue
+from bus.errors import ConfigurationError
+from bus.settings import AGENTS, Settings
+
+CATALOGUE = load_catalogue(Settings().catalogue)
+
+
+def _settings(tmp_path: Path, **values: object) -> Settings:
+    return Settings(_env_file=None, home=tmp_path, **values)  # type: ignore[call-arg]
+
+
+def test_bus_agents_is_comma_separated_and_defaults_to_every_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _settings(tmp_path).agents == AGENTS
+    monkeypatch.setenv("BUS_AGENTS", " router, echo ,router")
+    assert _settings(tmp_path).agents == ("router", "echo")
+
+
+def test_the_app_registers_only_the_chosen_agents_and_their_tables(tmp_path: Path) -> None:
+    app, _ = create_app(_settings(tmp_path, agents="router,echo"), CATALOGUE)
+    assert set(app.agents) == {"router", "echo"}
+    assert set(app.tables) == {"router-subjects"}
+    app, _ = create_app(_settings(tmp_path, agents="auditor"), CATALOGUE)
+    assert set(app.agents) == {"auditor", "audit-chain"}
+    assert set(app.tables) == set()
+    app, _ = create_app(_settings(tmp_path), CATALOGUE)
+    assert set(app.agents) == {"echo", "router", "auditor", "audit-chain", "escalator"}
+
+
+def test_worker_topics_are_only_those_of_the_chosen_agents(tmp_path: Path) -> None:
+    t = CATALOGUE.topics
+    every = {spec.name for spec in worker_topics(_settings(tmp_path), CATALOGUE)}
+    router = {spec.name for spec in worker_topics(_settings(tmp_path, agents="router,echo"))}
+    auditor = {spec.name for spec in worker_topics(_settings(tmp_path, agents="auditor"))}
+    escalator = {spec.name for spec in worker_topics(_settings(tmp_path, agents="escalator"))}
+    assert router | auditor | escalator == every
+    assert {"bus.heartbeats", "bus.echoes", t.assistant_events, t.dead_letters} <= router
+    assert not {t.audit, f"{t.audit}-intake", t.escalations, t.presence} & router
+    assert {t.audit, f"{t.audit}-intake", *CATALOGUE.audited_topics()} == auditor
+    assert {t.escalations, t.escalation_actions, t.presence} <= escalator
+    assert not {t.audit, "bus.heartbeats"} & escalator
+    specs = {spec.name: spec for spec in CATALOGUE.topic_specs()}
+    for spec in worker_topics(_settings(tmp_path, agents="escalator"), CATALOGUE):
+        assert spec == specs[spec.name]  # partitions and configs as the catalogue says
+
+
+@pytest.mark.parametrize("agents", ["router,auditer", "router,nope,bogus"])
+def test_an_unknown_agent_is_a_configuration_error_naming_it(tmp_path: Path, agents: str) -> None:
+    settings = _settings(tmp_path, agents=agents)
+    unknown = [name for name in agents.split(",") if name not in AGENTS]
+    for build in (create_app, worker_topics):
+        with pytest.raises(ConfigurationError, match="BUS_AGENTS") as raised:
+            build(settings, CATALOGUE)
+        assert all(repr(name) in str(raised.value) for name in unknown)
+        assert "router, echo, auditor, escalator" in str(raised.value)
+
+
+def test_no_agent_at_all_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="names no agent"):
+        worker_topics(_settings(tmp_path, agents=" , "), CATALOGUE)
