@@ -432,3 +432,41 @@ def escalation_system(
     yield start
     for server in servers:
         server.stop()
+
+
+Scraped = Callable[..., Awaitable[dict[str, float]]]
+
+
+def _scrape(url: str) -> dict[str, float]:
+    """Every sample of a /metrics page, keyed ``name{label="value",...}`` (labels sorted)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = float(sample.value)
+    return samples
+
+
+@pytest.fixture
+def scraped() -> Scraped:
+    """``await scraped(url, {series: value})``: the /metrics samples at ``url`` once the
+    series have those values (missing series count as 0); fails after ``timeout_s``."""
+
+    async def until(
+        url: str, expected: dict[str, float], timeout_s: float = 60
+    ) -> dict[str, float]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = await asyncio.to_thread(_scrape, url)
+            seen = {key: found.get(key, 0.0) for key in expected}
+            if seen == expected:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url}: expected {expected}, found {seen}")
+            await asyncio.sleep(0.3)
+
+    return until

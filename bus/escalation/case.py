@@ -38,6 +38,8 @@ class Case:
     resolution: str | None = None
     waiting: str | None = None
     """Why no official can answer yet (an UnavailabilityReason), or None."""
+    queued_at_ms: int | None = None
+    """When it went back to a queue (released or transferred); None: since it opened."""
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "status": str(self.status)}

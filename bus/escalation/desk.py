@@ -173,6 +173,7 @@ def _act(
         return [Output(escalations, claimed), *_to_host(case, catalogue, taken)]
     if kind == "RELEASE":
         transitions.release(case, official, authority)
+        case.queued_at_ms = ms(now)
         released = events.case_event(
             "CaseReleased", case, cause, now, official_id=official, reason=data.get("text")
         )
@@ -184,6 +185,7 @@ def _act(
                 "unknown-authority", f"{data.get('to_authority')!r} is not in the catalogue"
             )
         transitions.transfer(case, official, authority, target.code)
+        case.queued_at_ms = ms(now)
         moved = events.case_event(
             "CaseTransferred",
             case,

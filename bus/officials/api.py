@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue
 from bus.client import Publisher
+from bus.metrics.http import add_metrics_route, http_metrics
 from bus.officials.auth import Directory, Official
 from bus.officials.view import CaseView
 from bus.schemas.event import new_event
@@ -61,7 +62,8 @@ class OfficialsApi:
         self.publisher = publisher
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[http_metrics("officials")])
+        add_metrics_route(app)
         guard = self._authenticated
         app.router.add_get("/", self._console)
         app.router.add_get("/api/me", guard(self._me))

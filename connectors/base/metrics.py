@@ -5,17 +5,16 @@ Names follow Prometheus conventions (``bus_`` prefix, ``_total`` counters,
 authorities from the catalogue. Rasa event types outside Rasa's own list are
 counted as ``unknown`` (and logged with their name), so input cannot grow the
 label set.
+
+What ``bus.metrics`` already counts is not repeated here: the gateway's
+requests are ``bus_http_requests_total{server="gateway"}`` and the dead letters
+of the webhooks and the Rasa bridge ``bus_events_dead_lettered_total``.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-GATEWAY_REQUESTS = Counter(
-    "bus_gateway_requests",
-    "Requests to the HTTP gateway's API by the status answered (202 only after Kafka's ack).",
-    ["status"],
-)
 GATEWAY_PRODUCE_SECONDS = Histogram(
     "bus_gateway_produce_seconds",
     "Time from a valid request to Kafka's acknowledgement of its event.",
@@ -28,11 +27,12 @@ WEBHOOK_ATTEMPTS = Counter(
 )
 WEBHOOK_EVENTS = Counter(
     "bus_webhook_events",
-    "Inbox events finished by webhook delivery: delivered, or dead-lettered with a reason.",
+    "Inbox events delivered by webhook (dead-lettered ones: bus_events_dead_lettered_total).",
     ["authority", "outcome"],
 )
 RASA_EVENTS = Counter(
     "bus_rasa_events",
-    "Rasa tracker events read by the bridge: published, ignored, unknown or dead-lettered.",
+    "Rasa tracker events the bridge published, ignored or did not know (dead-lettered ones: "
+    "bus_events_dead_lettered_total).",
     ["authority", "outcome"],
 )

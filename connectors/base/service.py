@@ -24,8 +24,9 @@ def run_until_signalled(main: Callable[[], Awaitable[None]]) -> int:
 
 
 def serve_metrics(port: int | None, host: str = "127.0.0.1") -> None:
-    """Expose ``/metrics`` for Prometheus on ``host:port`` when a port is given."""
+    """Expose ``/metrics`` for Prometheus on ``host:port`` when a port is given
+    (``bus.metrics.http.serve_metrics``: a busy port is logged, not raised)."""
     if port is not None:
-        from prometheus_client import start_http_server
+        from bus.metrics.http import serve_metrics as serve
 
-        start_http_server(port, addr=host)
+        serve(host, port)

@@ -21,17 +21,16 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import REGISTRY
-from prometheus_client.exposition import choose_encoder
 
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
 from bus.lifecycle import AsyncResource
+from bus.metrics.http import add_metrics_route, http_metrics
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
-from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS, GATEWAY_REQUESTS
+from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS
 from connectors.base.producer import EventProducer
 from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
@@ -44,7 +43,6 @@ KEEPALIVE_S = 15.0
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
-    GATEWAY_REQUESTS.labels(str(status)).inc()
     return web.json_response({"error": message, **extra}, status=status)
 
 
@@ -73,7 +71,11 @@ class Gateway(AsyncResource):
         return f"http://{self.settings.gateway_host}:{self.port}"
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.settings.gateway_max_body_bytes)
+        app = web.Application(
+            client_max_size=self.settings.gateway_max_body_bytes,
+            middlewares=[http_metrics("gateway")],
+        )
+        add_metrics_route(app)
         app.add_routes(
             [
                 web.post("/v1/events", self._post_event),
@@ -81,7 +83,6 @@ class Gateway(AsyncResource):
                 web.get("/v1/replies", self._replies),
                 web.get("/v1/replies/stream", self._stream),
                 web.get("/healthz", self._health),
-                web.get("/metrics", self._metrics),
             ]
         )
         return app
@@ -142,7 +143,6 @@ class Gateway(AsyncResource):
         except BrokerUnavailableError as exc:
             log.warning("answering 503 to %s: %s", client.name, exc)
             return _error(503, str(exc), retry=True)
-        GATEWAY_REQUESTS.labels("202").inc()
         return web.json_response(
             {
                 "id": event.id,
@@ -202,12 +202,6 @@ class Gateway(AsyncResource):
                     f"id: {reply.seq}\nevent: {reply.event.type}\ndata: {data}\n\n".encode()
                 )
                 after = reply.seq
-
-    async def _metrics(self, request: web.Request) -> web.Response:
-        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
-        response = web.Response(body=encode(REGISTRY))
-        response.headers["Content-Type"] = content_type
-        return response
 
     async def _health(self, request: web.Request) -> web.Response:
         feeds = {topic: feed.ready for topic, feed in self.feeds.items()}

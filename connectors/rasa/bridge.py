@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
 from bus.lifecycle import AsyncResource
+from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.metrics import RASA_EVENTS
@@ -135,4 +136,4 @@ class RasaBridge(AsyncResource):
         agent = f"rasa-bridge:{self.authority}"
         await self.producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
-        RASA_EVENTS.labels(self.authority, reason).inc()
+        dead_lettered(agent, record.topic, reason)

@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
 from bus.lifecycle import AsyncResource
+from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
@@ -168,7 +169,7 @@ class AuthorityDelivery:
         agent = f"webhooks:{self.target.authority}"
         await self._producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
-        WEBHOOK_EVENTS.labels(self.target.authority, reason).inc()
+        dead_lettered(agent, record.topic, reason)
 
 
 def _reason(outcome: Outcome) -> str:

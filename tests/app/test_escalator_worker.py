@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.catalogue import load_catalogue
 from bus.client import Publisher
+from bus.kafka.local import free_port
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event, new_event
 
@@ -78,6 +79,10 @@ async def read_raw_until(bootstrap: str, topic: str, found: Callable[[Any], bool
     finally:
         await consumer.stop()
     raise AssertionError("unreachable")
+
+
+def cases(transition: str, authority: str = "police") -> str:
+    return f'bus_escalation_cases_total{{authority="{authority}",transition="{transition}"}}'
 
 
 async def test_each_policy_opens_a_case_and_the_citizen_hears_when_no_one_can_answer(
@@ -185,9 +190,10 @@ async def test_each_policy_opens_a_case_and_the_citizen_hears_when_no_one_can_an
 
 
 async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their_cases(
-    escalation_system: Callable[..., Any],
+    escalation_system: Callable[..., Any], scraped: Callable[..., Awaitable[dict[str, float]]]
 ) -> None:
-    system = escalation_system()
+    metrics_port = free_port()  # the worker's, and the restarted worker's after it
+    system = escalation_system(metrics_port=str(metrics_port))
     api = system.api
     topics = load_catalogue(system.catalogue_path).topics
     first, second = new_conversation(), new_conversation()
@@ -256,6 +262,18 @@ async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their
     assert status == 200 and moved["case"]["authority"] == "tax-board"
     assert (await api.acall("GET", other_path, "anna"))[0] == 403
     assert (await api.acall("GET", other_path, "carl"))[0] == 200
+    # The restarted worker counted what it did to both cases (not what it recovered).
+    await scraped(
+        f"http://127.0.0.1:{metrics_port}/metrics",
+        {
+            cases("opened"): 0,
+            cases("claimed"): 1,
+            cases("released"): 1,
+            cases("transferred"): 1,
+            cases("resolved"): 1,
+            'bus_escalation_claim_wait_seconds_count{authority="police"}': 1,
+        },
+    )
 
     # What is not a case action on the actions topic becomes a dead letter with its bytes.
     producer = AIOKafkaProducer(bootstrap_servers=system.settings.bootstrap_servers)
@@ -273,9 +291,12 @@ async def test_one_of_two_concurrent_claims_wins_and_officials_act_only_on_their
 
 
 async def test_an_exactly_once_escalator_opens_breaches_and_settles_claims(
-    escalation_system: Callable[..., Any],
+    escalation_system: Callable[..., Any], scraped: Callable[..., Awaitable[dict[str, float]]]
 ) -> None:
-    system = escalation_system(first_response_s=2, processing_guarantee="exactly_once")
+    metrics_port = free_port()
+    system = escalation_system(
+        first_response_s=2, processing_guarantee="exactly_once", metrics_port=str(metrics_port)
+    )
     api = system.api
     topics = load_catalogue(system.catalogue_path).topics
     conversation_id = new_conversation()
@@ -290,3 +311,32 @@ async def test_an_exactly_once_escalator_opens_breaches_and_settles_claims(
     path = f"/api/cases/{case['case_id']}/claim"
     claims = await asyncio.gather(api.acall("POST", path, "anna"), api.acall("POST", path, "bert"))
     assert sorted(status for status, _ in claims) == [200, 409]
+
+    # The worker's /metrics has the case's life and the queues; the API's its requests.
+    found = await scraped(
+        f"http://127.0.0.1:{metrics_port}/metrics",
+        {
+            cases("opened"): 1,
+            cases("breached"): 1,
+            cases("claimed"): 1,
+            'bus_escalation_sla_breaches_total{authority="police",level="first-response"}': 1,
+            'bus_escalation_claim_wait_seconds_count{authority="police"}': 1,
+            'bus_escalation_queue_depth{authority="police"}': 0,
+            'bus_escalation_open_cases{authority="police"}': 1,
+            'bus_escalation_open_cases{authority="tax-board"}': 0,
+        },
+    )
+    consumed = (
+        'bus_events_consumed_total{agent="escalator",event_type="CaseActionRequested",'
+        f'topic="{topics.escalation_actions}"}}'
+    )
+    assert found[consumed] >= 2  # the two claims (and the timer's deadline checks)
+    await scraped(
+        api.url + "/metrics",
+        {
+            'bus_http_requests_total{method="POST",route="/api/cases/{case_id}/claim",'
+            f'server="officials",status="{status}"}}': 1
+            for status in ("200", "409")
+        },
+        timeout_s=0,
+    )

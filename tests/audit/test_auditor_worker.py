@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import fastavro
@@ -12,7 +12,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from bus.audit.record import REPLAY_HEADER, UNDECODABLE, digest
+from bus.audit.verify import LogEntry
 from bus.client import Publisher
+from bus.kafka.local import free_port
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event, new_event
 from bus.settings import Settings
@@ -200,10 +202,22 @@ async def test_an_auditor_killed_mid_stream_is_replaced_without_forking_or_losin
     assert f"OK: {len(ids)} records" in verified
 
 
+def _signed_to_the_end(count: int) -> Callable[[list[LogEntry]], bool]:
+    """Whether ``count`` records are in and a checkpoint signs the last of them."""
+
+    def done(entries: list[LogEntry]) -> bool:
+        offsets = [e.offset for e in entries if e.record is not None]
+        signed = {int(e.checkpoint["offset"]) for e in entries if e.checkpoint is not None}
+        return len(offsets) >= count and max(offsets) in signed
+
+    return done
+
+
 async def test_a_restarted_auditor_continues_each_chain_and_skips_replayed_events(
     settings_with_registry: Settings,
     audit_env: dict[str, str],
     start_worker: Callable[..., Service],
+    scraped: Callable[..., Awaitable[dict[str, float]]],
 ) -> None:
     settings = settings_with_registry
     audited = audit_env["audited"]
@@ -213,9 +227,26 @@ async def test_a_restarted_auditor_continues_each_chain_and_skips_replayed_event
     async with Publisher(settings) as publisher:
         codec = publisher.codec
         await publisher.publish_many(audited, first)
-        worker = start_worker("auditor-1", **_worker_env(audit_env))
-        await read_audit(
-            settings.bootstrap_servers, codec, audit_env["audit"], lambda f: len(records(f)) >= 200
+        metrics_port = free_port()
+        worker = start_worker("auditor-1", metrics_port=str(metrics_port), **_worker_env(audit_env))
+        signed, _ = await read_audit(
+            settings.bootstrap_servers, codec, audit_env["audit"], _signed_to_the_end(200)
+        )
+        # The worker's /metrics follows the chain to its head and its last signed checkpoint.
+        [chain] = {e.partition for e in signed if e.record is not None}
+        head = max(e.offset for e in signed if e.record is not None)
+        await scraped(
+            f"http://127.0.0.1:{metrics_port}/metrics",
+            {
+                f'bus_audit_records_total{{chain="{chain}"}}': 200,
+                f'bus_audit_chain_head_sequence{{chain="{chain}"}}': head,
+                f'bus_audit_checkpoints_total{{chain="{chain}"}}': sum(
+                    e.checkpoint is not None for e in signed
+                ),
+                f'bus_audit_last_checkpoint_sequence{{chain="{chain}"}}': head,
+                'bus_events_consumed_total{agent="auditor",event_type="MessageSent",'
+                f'topic="{audited}"}}': 160,
+            },
         )
         worker.stop()
         await publisher.publish_many(audited, second)

@@ -28,7 +28,7 @@ def test_every_panel_uses_the_provisioned_datasource() -> None:
 
 def test_rows_group_the_panels_for_an_operations_team() -> None:
     rows = [panel["title"] for panel in _panels() if panel["type"] == "row"]
-    assert rows == ["Traffic", "Errors", "Latency", "Escalations", "Audit"]
+    assert rows == ["Traffic", "Errors", "Latency", "Escalations", "Audit", "Connectors"]
 
 
 def test_panel_ids_are_unique_and_panels_do_not_overlap() -> None:

@@ -10,6 +10,7 @@ signs checkpoints. Replayed events (``bus_replay`` header) are not audited again
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bus.app.runtime import Runtime
@@ -20,6 +21,8 @@ from bus.audit.log import decode_entry, encode, last_head, log_consumer
 from bus.audit.pseudonym import Pseudonymizer, pseudonym_key
 from bus.audit.record import AuditedMessage, RecordHasher, is_replay
 from bus.catalogue import Catalogue
+from bus.metrics.agents import observed
+from bus.metrics.cases import audit_appended, audit_checkpointed
 
 NAME = "auditor"
 CHAIN = "audit-chain"
@@ -42,7 +45,9 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
 
     async def send(partition: int, kind: str, data: dict[str, Any]) -> Any:
         value = encode(await runtime.codec(), kind, data)
-        return await audit.send(key=kind.encode(), value=value, partition=partition)
+        delivery = await audit.send(key=kind.encode(), value=value, partition=partition)
+        delivery.add_done_callback(_observe(partition, kind, data))
+        return delivery
 
     async def recover(partition: int) -> bytes:
         codec = await runtime.codec()
@@ -63,7 +68,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     )
 
     async def auditor(stream: Any) -> None:
-        async for item in stream.events():
+        async for item in observed(stream.events(), NAME):
             message = _audited(item.message)
             if is_replay(message.headers):
                 continue
@@ -73,7 +78,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             await intake.send(key=chain_key(message), value=value, partition=partition)
 
     async def audit_chain(stream: Any) -> None:
-        async for item in stream.events():
+        async for item in observed(stream.events(), CHAIN):
             message = item.message
             entry = await decode_entry(
                 await runtime.codec(), message.partition, message.offset, message.value
@@ -94,6 +99,20 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     app.agent(intake, name=CHAIN)(audit_chain)
     app.timer(max(0.2, settings.audit_checkpoint_interval_s / 4))(checkpoints)
     app.on_partitions_revoked.connect(revoked)
+
+
+def _observe(partition: int, kind: str, data: dict[str, Any]) -> Callable[[Any], None]:
+    """Count a record or checkpoint once Kafka has written it (its offset is then known)."""
+
+    def written(delivery: Any) -> None:
+        if delivery.cancelled() or delivery.exception() is not None:
+            return
+        if kind == "record":
+            audit_appended(partition, int(delivery.result().offset))
+        elif kind == "checkpoint":
+            audit_checkpointed(partition, int(data["offset"]), data["signed_at"])
+
+    return written
 
 
 def _audited(message: Any) -> AuditedMessage:

@@ -23,7 +23,9 @@ from bus.catalogue import Catalogue
 from bus.client import Publisher
 from bus.errors import ConfigurationError, DecodeError
 from bus.escalation import ConversationState, PresenceBoard, due, on_action, on_conversation
+from bus.escalation.metrics import observe_queues, observe_step, snapshot
 from bus.kafka.follow import TopicFollower
+from bus.metrics.agents import observed
 from bus.schemas.event import new_event
 
 NAME = "escalator"
@@ -51,7 +53,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         return outputs[name]
 
     async def escalator(stream: Any) -> None:
-        async for item in stream.events():
+        async for item in observed(stream.events(), NAME):
             message = item.message
             is_action = message.topic == topics.escalation_actions
             try:
@@ -68,6 +70,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                 continue
             state = ConversationState.from_json(conversations.get(str(key)))
             now = datetime.now(UTC)
+            before = snapshot(state.case)
             try:
                 if is_action:
                     sent = on_action(event, state, catalogue, board, now)
@@ -78,6 +81,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
                 log.exception("escalator failed on %s", event.type)
                 await send_dead_letter(dead_letters, message, "escalator-failed", repr(exc), NAME)
                 continue
+            observe_step(before, state.case, now)
             if not state.finished:
                 conversations[str(key)] = state.to_json()
             elif str(key) in conversations:
@@ -87,8 +91,10 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
 
     async def ask_for_checks(publisher: Publisher) -> None:
         now, clock = datetime.now(UTC), time.monotonic()
-        for key, value in list(conversations.items()):
-            if asked.get(key, 0.0) > clock or not due(ConversationState.from_json(value), now):
+        states = {key: ConversationState.from_json(value) for key, value in conversations.items()}
+        observe_queues(states.values(), catalogue.authorities)
+        for key, state in states.items():
+            if asked.get(key, 0.0) > clock or not due(state, now):
                 continue
             asked[key] = clock + 10 * runtime.settings.escalation_check_s
             check = new_event(

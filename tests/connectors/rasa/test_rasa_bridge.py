@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from bus.catalogue import Catalogue
 from bus.deadletters import DeadLetter
@@ -148,6 +149,14 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
     ]
     assert "could not convert string to float" in letters[2].error
     assert all(d.topic == rasa_topic and d.agent == "rasa-bridge:tax-board" for d in letters)
+    counted = {
+        reason: REGISTRY.get_sample_value(
+            "bus_events_dead_lettered_total",
+            {"agent": "rasa-bridge:tax-board", "topic": rasa_topic, "reason": reason},
+        )
+        for reason in ("not-json", "not-rasa-event", "not-translatable")
+    }
+    assert counted == {"not-json": 1.0, "not-rasa-event": 1.0, "not-translatable": 1.0}
 
 
 async def read(settings: Settings, topic: str, count: int) -> list[Any]:

@@ -252,6 +252,14 @@ async def test_after_the_last_attempt_the_event_is_dead_lettered_with_the_last_e
     assert [letter.offset for letter in letters] == [0, 1]
     assert {letter.topic for letter in letters} == {inbox}
     assert letters[0].agent == "webhooks:tax-board"
+    counted = {
+        reason: REGISTRY.get_sample_value(
+            "bus_events_dead_lettered_total",
+            {"agent": "webhooks:tax-board", "topic": inbox, "reason": reason},
+        )
+        for reason in ("webhook-failed", "webhook-rejected")
+    }
+    assert counted == {"webhook-failed": 1.0, "webhook-rejected": 1.0}
 
 
 async def test_a_dead_endpoint_of_one_authority_does_not_hold_up_another(
