@@ -66,6 +66,12 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
         auditor.register(app, runtime, catalogue)
     if "escalator" in agents:
         escalator.register(app, runtime, catalogue)
+
+    async def close_runtime(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await runtime.close()  # the registry client's HTTP session, before the loop closes
+
+    app.on_before_shutdown.connect(close_runtime)
+
     return app, runtime
 
 

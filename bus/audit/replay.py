@@ -135,11 +135,11 @@ class AvroSink:
 class TopicSink:
     """Re-publish the original bytes, key and headers, marked as a replay."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, replay_id: str) -> None:
+    def __init__(self, bootstrap_servers: str, topic: str, replay_id: str, **security: Any) -> None:
         self._topic = topic
         self._mark = (REPLAY_HEADER, replay_id.encode())
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True
+            bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True, **security
         )
         self._pending: list[Any] = []
         self._started = False
@@ -222,9 +222,10 @@ async def replay(
     sink: Sink,
     *,
     progress: bool = False,
+    security: Mapping[str, Any] | None = None,
 ) -> Progress:
     """Send every matching event to ``sink``, partition by partition in offset order."""
-    consumer = log_consumer(bootstrap_servers)
+    consumer = log_consumer(bootstrap_servers, **(security or {}))
     await consumer.start()
     try:
         ranges = await _ranges(consumer, topics, where)

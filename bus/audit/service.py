@@ -16,6 +16,7 @@ from bus.audit.log import decode_entry, log_consumer, partitions_of, read_log, r
 from bus.audit.record import ZERO_HASH, RecordHasher, digest
 from bus.audit.verify import Failure, LogEntry, Report, verify_partitions
 from bus.errors import BusError
+from bus.kafka.connection import security_kwargs
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.registry_client import RegistryClient
@@ -37,7 +38,7 @@ async def verify_topic(
     """Verify the audit topic's chains (and with ``events`` the audited events' digests)."""
     contracts = load_contracts(settings.schemas_dir)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers)
+    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
     await consumer.start()
     try:
         codec = AvroCodec(registry, contracts)
@@ -62,7 +63,7 @@ async def verify_archive(
     if report.ok:
         report.failure = _check_names(files, entries)
     if report.ok and events:
-        consumer = log_consumer(settings.bootstrap_servers)
+        consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
         await consumer.start()
         try:
             await check_events(consumer, entries, report)
@@ -132,7 +133,7 @@ async def archive_topic(
     contracts = load_contracts(settings.schemas_dir)
     done = await asyncio.to_thread(_prepare, directory)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers)
+    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
     await consumer.start()
     hasher = RecordHasher(contracts)
     written: list[Path] = []
@@ -164,7 +165,7 @@ async def archive_topic(
 
 async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:
     """The audit topic's end offset per partition (where a later check can start)."""
-    consumer = log_consumer(settings.bootstrap_servers)
+    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
@@ -189,7 +190,7 @@ async def verify_segment(
     """
     contracts = load_contracts(settings.schemas_dir)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers)
+    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
     await consumer.start()
     deadline = time.monotonic() + timeout_s
     try:

@@ -13,6 +13,7 @@ from bus.audit.record import to_ms
 from bus.audit.replay import AvroSink, JsonLinesSink, ReplayFilter, Sink, TopicSink, replay
 from bus.catalogue import load_catalogue
 from bus.errors import ConfigurationError
+from bus.kafka.connection import security_kwargs
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.registry_client import RegistryClient
@@ -54,7 +55,12 @@ async def _run(
     try:
         if args.target_topic:
             replay_id = str(uuid.uuid4())
-            sink = TopicSink(settings.bootstrap_servers, args.target_topic, replay_id)
+            sink = TopicSink(
+                settings.bootstrap_servers,
+                args.target_topic,
+                replay_id,
+                **security_kwargs(settings),
+            )
         elif args.format == "avro":
             if args.out is None:
                 raise ConfigurationError("--format avro writes files: give --out DIR")
@@ -65,7 +71,13 @@ async def _run(
         progress = args.progress if args.progress is not None else sys.stderr.isatty()
         codec = AvroCodec(registry, contracts)
         bar = await replay(
-            settings.bootstrap_servers, codec, topics, where, sink, progress=progress
+            settings.bootstrap_servers,
+            codec,
+            topics,
+            where,
+            sink,
+            progress=progress,
+            security=security_kwargs(settings),
         )
     finally:
         await registry.close()

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
+from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
 from bus.lifecycle import AsyncResource
 from bus.officials.api import OfficialsApi
@@ -34,7 +35,9 @@ class OfficialsServer(AsyncResource):
         topics = self.catalogue.topics
         followed = [topics.escalations, topics.assistant_events]
         followed += [a.assistant_topic for a in self.catalogue.authorities.values()]
-        self.follower = TopicFollower(settings.bootstrap_servers, followed, self._apply)
+        self.follower = TopicFollower(
+            settings.bootstrap_servers, followed, self._apply, **security_kwargs(settings)
+        )
         self._runner: web.AppRunner | None = None
 
     async def _apply(self, record: Any) -> None:

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from bus.app.runtime import Runtime
 from bus.deadletters import DeadLetter
+from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers
 from bus.schemas.event import Event
@@ -122,6 +123,7 @@ class EventProducer(AsyncResource):
                 timeout_ms = int(self._timeout_s * 1000)
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.settings.bootstrap_servers,
+                    **security_kwargs(self.settings),
                     acks="all",
                     enable_idempotence=True,
                     linger_ms=2,

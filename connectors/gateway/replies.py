@@ -14,6 +14,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -36,12 +37,18 @@ class ReplyFeed:
     """One assistant topic, read continuously into a bounded window of numbered events."""
 
     def __init__(
-        self, bootstrap_servers: str, topic: str, runtime: Runtime, capacity: int = 10_000
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        runtime: Runtime,
+        capacity: int = 10_000,
+        **security: Any,
     ) -> None:
         self.topic = topic
         self.ready = False
         self.undecodable = 0
         self._bootstrap = bootstrap_servers
+        self._security = security
         self._runtime = runtime
         self._window: deque[Reply] = deque(maxlen=capacity)
         # Numbers start at the boot time in microseconds, so a number an assistant kept
@@ -92,6 +99,7 @@ class ReplyFeed:
         while True:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._bootstrap,
+                **self._security,
                 group_id=None,
                 enable_auto_commit=False,
                 isolation_level="read_committed",

@@ -25,6 +25,7 @@ from aiohttp import web
 from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
+from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.http import add_metrics_route, http_metrics
 from bus.settings import Settings
@@ -61,7 +62,10 @@ class Gateway(AsyncResource):
         self._auth = Authenticator(clients)
         topics = {catalogue.authorities[c.authority].assistant_topic for c in clients}
         self.feeds = {
-            topic: ReplyFeed(settings.bootstrap_servers, topic, self.runtime) for topic in topics
+            topic: ReplyFeed(
+                settings.bootstrap_servers, topic, self.runtime, **security_kwargs(settings)
+            )
+            for topic in topics
         }
         self._runner: web.AppRunner | None = None
         self.port = settings.gateway_port

@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
+from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
@@ -71,6 +72,7 @@ class RasaBridge(AsyncResource):
             consumer = AIOKafkaConsumer(
                 self.topic,
                 bootstrap_servers=self.settings.bootstrap_servers,
+                **security_kwargs(self.settings),
                 group_id=self.group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

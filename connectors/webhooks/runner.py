@@ -20,6 +20,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
+from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
@@ -74,6 +75,7 @@ class AuthorityDelivery:
         while True:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.settings.bootstrap_servers,
+                **security_kwargs(self.settings),
                 group_id=self.group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

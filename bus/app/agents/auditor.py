@@ -21,6 +21,7 @@ from bus.audit.log import decode_entry, encode, last_head, log_consumer
 from bus.audit.pseudonym import Pseudonymizer, pseudonym_key
 from bus.audit.record import AuditedMessage, RecordHasher, is_replay
 from bus.catalogue import Catalogue
+from bus.kafka.connection import security_kwargs
 from bus.metrics.agents import observed
 from bus.metrics.cases import audit_appended, audit_checkpointed
 
@@ -51,7 +52,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
 
     async def recover(partition: int) -> bytes:
         codec = await runtime.codec()
-        consumer = log_consumer(settings.bootstrap_servers)
+        consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
         await consumer.start()
         try:
             return await last_head(consumer, codec, catalogue.topics.audit, partition)

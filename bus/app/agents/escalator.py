@@ -24,6 +24,7 @@ from bus.client import Publisher
 from bus.errors import ConfigurationError, DecodeError
 from bus.escalation import ConversationState, PresenceBoard, due, on_action, on_conversation
 from bus.escalation.metrics import observe_queues, observe_step, snapshot
+from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
 from bus.metrics.agents import observed
 from bus.schemas.event import new_event
@@ -116,7 +117,12 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         producer only sends inside the agent's transactions.
         """
         settings = runtime.settings
-        follower = TopicFollower(settings.bootstrap_servers, [topics.presence], apply_presence)
+        follower = TopicFollower(
+            settings.bootstrap_servers,
+            [topics.presence],
+            apply_presence,
+            **security_kwargs(settings),
+        )
         async with follower, Publisher(settings) as publisher:
             while True:
                 await asyncio.sleep(settings.escalation_check_s)
