@@ -41,17 +41,9 @@ async def send_event(topic: Any, event: Event, runtime: Runtime) -> None:
 
 async def send_dead_letter(topic: Any, message: Any, reason: str, error: str, agent: str) -> None:
     dead_lettered(agent, message.topic, reason)
-    letter = DeadLetter(
-        reason=reason,
-        error=error,
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-        key=message.key,
-        value=message.value,
-        headers=_headers(message.headers),
-        timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None,
-        agent=agent,
+    seconds = message.timestamp
+    letter = DeadLetter.of_record(
+        message, reason, error, agent, int(seconds * 1000) if seconds else None
     )
     log.warning(
         "dead letter from %s[%s]@%s: %s: %s",
@@ -62,8 +54,3 @@ async def send_dead_letter(topic: Any, message: Any, reason: str, error: str, ag
         error,
     )
     await topic.send(key=letter.key, value=letter.value, headers=letter.kafka_headers())
-
-
-def _headers(headers: Any) -> list[tuple[str, bytes]]:
-    pairs = headers.items() if isinstance(headers, dict) else headers or []
-    return [(str(k), bytes(v or b"")) for k, v in pairs]

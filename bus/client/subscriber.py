@@ -194,18 +194,7 @@ class Subscriber(AsyncResource):
         self._consumer.seek(tp, record.offset)
 
     async def _dead_letter(self, record: Any, exc: DecodeError) -> None:
-        letter = DeadLetter(
-            reason=exc.reason,
-            error=str(exc),
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            headers=[(key, bytes(value or b"")) for key, value in record.headers or ()],
-            timestamp_ms=record.timestamp,
-            agent=f"subscriber:{self.group_id}",
-        )
+        letter = DeadLetter.of_record(record, exc.reason, str(exc), f"subscriber:{self.group_id}")
         if self._dead_letters is None:
             producer = AIOKafkaProducer(
                 **client_kwargs(self.settings),

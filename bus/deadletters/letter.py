@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 Headers = list[tuple[str, bytes]]
 
@@ -42,6 +43,30 @@ class DeadLetter:
         own = [(f"{PREFIX}{name}", value.encode()) for name, value in context.items()]
         originals = [(k, v) for k, v in self.headers if not k.startswith(PREFIX)]
         return originals + own
+
+    @classmethod
+    def of_record(
+        cls, record: Any, reason: str, error: str, agent: str, timestamp_ms: int | None = None
+    ) -> DeadLetter:
+        """The dead letter of a Kafka record as it was read (aiokafka's or Faust's).
+
+        ``timestamp_ms`` defaults to the record's own, which aiokafka gives in
+        milliseconds; Faust gives seconds, so its callers convert.
+        """
+        raw = record.headers
+        pairs = raw.items() if isinstance(raw, dict) else raw or ()
+        return cls(
+            reason=reason,
+            error=error,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=[(str(k), bytes(v or b"")) for k, v in pairs],
+            timestamp_ms=record.timestamp if timestamp_ms is None else timestamp_ms,
+            agent=agent,
+        )
 
     @classmethod
     def from_message(

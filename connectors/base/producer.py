@@ -65,18 +65,7 @@ class EventProducer(AsyncResource):
 
     async def dead_letter_record(self, record: Any, reason: str, error: str, agent: str) -> Any:
         """Dead-letter a Kafka record as it was read: its key, bytes and headers, and why."""
-        letter = DeadLetter(
-            reason=reason,
-            error=error,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            headers=[(k, bytes(v or b"")) for k, v in record.headers or ()],
-            timestamp_ms=record.timestamp,
-            agent=agent,
-        )
+        letter = DeadLetter.of_record(record, reason, error, agent)
         return await self.send_dead_letter(letter)
 
     async def send_dead_letter(self, letter: DeadLetter) -> Any:

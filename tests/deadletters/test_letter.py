@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from bus.deadletters import DeadLetter
 
 
@@ -26,3 +28,21 @@ def test_dead_letter_reads_back_from_a_message() -> None:
     letter = DeadLetter("r", "e", "t", 0, 5, None, b"v", [("h", b"1")], 7, "a")
     again = DeadLetter.from_message(letter.key, letter.value, letter.kafka_headers())
     assert again == letter
+
+
+def test_a_letter_of_a_record_keeps_its_bytes_headers_and_position() -> None:
+    record = SimpleNamespace(
+        topic="bus.assistant-events",
+        partition=2,
+        offset=41,
+        key=b"c-1",
+        value=b"\x00garbage",
+        headers={"ce_type": b"x", "empty": None},
+        timestamp=1_700_000_000_123,
+    )
+    letter = DeadLetter.of_record(record, "corrupt-record", "bad body", "router")
+    assert (letter.topic, letter.partition, letter.offset) == ("bus.assistant-events", 2, 41)
+    assert (letter.key, letter.value) == (b"c-1", b"\x00garbage")
+    assert letter.headers == [("ce_type", b"x"), ("empty", b"")]
+    assert letter.timestamp_ms == 1_700_000_000_123
+    assert DeadLetter.of_record(record, "r", "e", "a", timestamp_ms=5).timestamp_ms == 5
