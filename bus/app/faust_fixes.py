@@ -1,7 +1,7 @@
 """Corrections to faust-streaming's offset bookkeeping, applied when the bus builds its app.
 
-Faust commits an offset once every message before it is "acked". Three
-defects let events go unprocessed, and two of them let the commit move past
+Faust commits an offset once every message before it is "acked". Four
+defects let events go unprocessed, and three of them let the commit move past
 them, so a worker that is killed, or simply rebalanced, loses them for good:
 
 1. **Uncommitted partitions are not re-read.** After a rebalance Faust drops
@@ -19,19 +19,27 @@ them, so a worker that is killed, or simply rebalanced, loses them for good:
    cannot be corrected, so the pure-Python iterator is used.
 3. **Stale reads survive a seek.** The fetch loop remembers the last offset it
    handed to the streams and drops anything below it. When a rebalance seeks
-   back while the loop is still handing over an older batch, the rest of that
-   batch moves the remembered offset forward again, and every message read
-   again after the seek is dropped: the partition stalls (with fix 2) or its
-   events are lost (without). Here the loop abandons a batch as soon as a seek
-   happens and does not record a read that a seek overtook.
+   back while the loop is still handing over a batch fetched before the seek,
+   the rest of that batch moves the remembered offset forward again and every
+   message read again after the seek is dropped. Here each partition has a
+   seek epoch, bumped in the consumer's thread in the same step as the seek,
+   and a fetched batch carries the epochs it was fetched under: a record
+   fetched before its partition was sought is not handed over (it is read
+   again from the new position).
+4. **Gaps count as processed.** When the next record of a partition is more
+   than one offset past the last one handed over, Faust records the hole as
+   acked (meant for transaction markers and compaction), so any message lost
+   between fetch and stream is committed unseen. Here the loop first reads the
+   hole again from its start; only a hole that is still there is accepted.
 
-All three were seen losing events in the router's kill-and-restart test.
+All four were seen losing events in the router's kill-and-restart test.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from faust import streams as faust_streams
@@ -41,21 +49,76 @@ from faust.types import TP
 
 _APPLIED = "_bus_offset_fixes"
 _SKIPPED = "_bus_skipped"
-_SEEKS = "_bus_seeks"
+_EPOCHS = "_bus_seek_epochs"
+_BATCH_EPOCHS = "_bus_batch_epochs"
+_REREAD = "_bus_reread"
+log = logging.getLogger(__name__)
 
 
-async def _seek_to_committed(consumer: Any) -> Mapping[Any, int]:
-    committed = dict(await consumer.seek_to_committed())
-    uncommitted = [tp for tp, offset in committed.items() if not offset]
-    if uncommitted:
-        await consumer.seek_to_beginning(*uncommitted)
-        committed.update(await consumer.beginning_offsets(uncommitted))
-    return committed
+def _epochs(consumer: Any) -> dict[TP, int]:
+    epochs: dict[TP, int] = consumer.__dict__.setdefault(_EPOCHS, {})
+    return epochs
 
 
-async def _thread_seek_to_committed(self: Any) -> Mapping[Any, int]:
-    result: Mapping[Any, int] = await self.call_thread(_seek_to_committed, self._ensure_consumer())
+def _moved(consumer: Any, partitions: Iterable[TP]) -> None:
+    """Mark records fetched so far for ``partitions`` as stale; call right before seeking."""
+    epochs = _epochs(consumer)
+    for tp in partitions:
+        epochs[tp] = epochs.get(tp, 0) + 1
+
+
+async def _thread_seek_to_committed(self: Any) -> Mapping[TP, int]:
+    """aiokafka's ``seek_to_committed``, with never-committed partitions at their beginning.
+
+    Runs in the consumer's thread. Every offset is looked up before the first
+    seek, so the epochs move in the same step as the positions (no fetch in
+    between).
+    """
+    consumer = self._ensure_consumer()
+
+    async def lookup() -> dict[TP, int]:
+        committed: dict[TP, int] = {}
+        for tp in consumer.assignment():
+            committed[tp] = await consumer.committed(tp)
+        uncommitted = [tp for tp, offset in committed.items() if not offset]
+        if uncommitted:
+            committed.update(await consumer.beginning_offsets(uncommitted))
+        _moved(self.consumer, committed)
+        for tp, offset in committed.items():
+            consumer.seek(tp, offset)
+        return committed
+
+    result: Mapping[TP, int] = await self.call_thread(lookup)
     return result
+
+
+def _moving(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A thread-side seek of one or more partitions that bumps their epochs first."""
+
+    def seek(self: Any, partition: TP, offset: int) -> Any:
+        _moved(self.consumer, [partition])
+        return original(self, partition, offset)
+
+    return seek
+
+
+def _moving_wait(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def seek_wait(self: Any, consumer: Any, partitions: Mapping[TP, int]) -> Any:
+        _moved(self.consumer, partitions)  # the original seeks before its first await
+        return await original(self, consumer, partitions)
+
+    return seek_wait
+
+
+def _tagging_epochs(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember the epochs a batch was fetched under (in the thread, with the fetch)."""
+
+    async def fetch_records(self: Any, consumer: Any, *args: Any, **kwargs: Any) -> Any:
+        records = await original(self, consumer, *args, **kwargs)
+        self.consumer.__dict__[_BATCH_EPOCHS] = dict(_epochs(self.consumer))
+        return records
+
+    return fetch_records
 
 
 def _skipped(consumer: Any, tp: TP) -> set[int]:
@@ -101,16 +164,8 @@ def _hold_before_skipped(
     return new_offset
 
 
-def _counting_seeks(original: Callable[..., Any]) -> Callable[..., Any]:
-    async def seek(self: Any, *args: Any) -> Any:
-        self.__dict__[_SEEKS] = self.__dict__.get(_SEEKS, 0) + 1
-        return await original(self, *args)
-
-    return seek
-
-
 async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
-    """Faust's fetch loop, except that a seek abandons the batch being handed over (fix 3)."""
+    """Faust's fetch loop, without records fetched before a seek (3) or unread holes (4)."""
     callback = self.callback
     get_read_offset = self._read_offset.__getitem__
     set_read_offset = self._read_offset.__setitem__
@@ -118,22 +173,20 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
     commit_every = self._commit_every
     consumer_stopped = self._stopped.is_set
     fetcher_stopped = fetcher._stopped.is_set
-
-    def seeks() -> int:
-        count: int = self.__dict__.get(_SEEKS, 0)
-        return count
+    epochs = _epochs(self)
+    reread: dict[TP, int] = self.__dict__.setdefault(_REREAD, {})
 
     try:
         while not (consumer_stopped() or fetcher_stopped()):
             self.diag.set_flag(faust_consumer.CONSUMER_FETCHING)
             batch = self.getmany(timeout=1.0)
             await self.sleep(0)
-            seeks_at_start = seeks()
             if not self.should_stop:
                 handed = 0
                 async for tp, message in batch:
-                    if seeks() != seeks_at_start:
-                        break
+                    fetched_under = self.__dict__.get(_BATCH_EPOCHS, {})
+                    if epochs.get(tp, 0) != fetched_under.get(tp, 0):
+                        continue  # fetched before a seek moved the partition (fix 3)
                     handed += 1
                     if handed % 100 == 0:
                         await asyncio.sleep(0)
@@ -142,13 +195,19 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
                     if read is not None and offset < read:
                         continue
                     if read and offset - read > 1 and acks_enabled_for(message.topic):
+                        if reread.get(tp) != offset:  # fix 4: read the hole again first
+                            reread[tp] = offset
+                            log.info(
+                                "%s: offsets %d-%d unread, reading again", tp, read + 1, offset
+                            )
+                            await self.seek_wait({tp: read + 1})
+                            set_read_offset(tp, read)
+                            continue
                         await self._add_gap(tp, read + 1, offset)
                     if commit_every is not None and self._n_acked >= commit_every:
                         self._n_acked = 0
                         await self.commit()
                     await self.wait_first(callback(message), self.suspend_flow.wait())
-                    if seeks() != seeks_at_start:
-                        break
                     set_read_offset(tp, offset)
             self.diag.unset_flag(faust_consumer.CONSUMER_FETCHING)
     except self.consumer_stopped_errors:
@@ -171,8 +230,9 @@ def apply() -> None:
     setattr(thread_cls, "seek_to_committed", _thread_seek_to_committed)  # noqa: B010
     setattr(consumer_cls, "ack", _remember_skipped(consumer_cls.ack))  # noqa: B010
     setattr(consumer_cls, "_new_offset", _hold_before_skipped(consumer_cls._new_offset))  # noqa: B010
-    setattr(consumer_cls, "perform_seek", _counting_seeks(consumer_cls.perform_seek))  # noqa: B010
-    setattr(consumer_cls, "seek", _counting_seeks(consumer_cls.seek))  # noqa: B010
+    setattr(thread_cls, "seek", _moving(thread_cls.seek))  # noqa: B010
+    setattr(thread_cls, "_seek_wait", _moving_wait(thread_cls._seek_wait))  # noqa: B010
+    setattr(thread_cls, "_fetch_records", _tagging_epochs(thread_cls._fetch_records))  # noqa: B010
     setattr(consumer_cls, "_drain_messages", _drain_messages)  # noqa: B010
     setattr(faust_streams, "_CStreamIterator", None)  # noqa: B010
     setattr(consumer_cls, _APPLIED, True)

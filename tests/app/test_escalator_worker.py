@@ -88,7 +88,7 @@ def cases(transition: str, authority: str = "police") -> str:
 async def test_each_policy_opens_a_case_and_the_citizen_hears_when_no_one_can_answer(
     escalation_system: Callable[..., Any],
 ) -> None:
-    system = escalation_system(first_response_s=3)
+    system = escalation_system(first_response_s=8)  # the acceptance beats it even on a busy machine
     api = system.api
     topics = load_catalogue(system.catalogue_path).topics
     status, _ = await api.acall("PUT", "/api/presence", "anna", {"presence": "online"})

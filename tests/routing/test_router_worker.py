@@ -76,6 +76,18 @@ async def test_router_delivers_every_event_to_exactly_the_right_topics_in_order(
     await _run(settings_with_registry, catalogue_path, start_worker, unique_name("app"))
 
 
+async def test_a_worker_killed_midstream_and_restarted_loses_nothing(
+    settings_with_registry: Settings,
+    catalogue_path: Path,
+    start_worker: Callable[..., Service],
+    unique_name: Callable[[str], str],
+) -> None:
+    harness = await _run(
+        settings_with_registry, catalogue_path, start_worker, unique_name("app"), kill_midway=True
+    )
+    print(f"at-least-once after SIGKILL: {harness.observed.duplicates()} redeliveries")
+
+
 async def test_two_workers_share_the_partitions_and_deliver_the_same_result(
     settings_with_registry: Settings,
     catalogue_path: Path,
