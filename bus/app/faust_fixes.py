@@ -52,6 +52,7 @@ _SKIPPED = "_bus_skipped"
 _EPOCHS = "_bus_seek_epochs"
 _BATCH_EPOCHS = "_bus_batch_epochs"
 _REREAD = "_bus_reread"
+_SEEKING = "_bus_seeking"
 log = logging.getLogger(__name__)
 
 
@@ -108,6 +109,19 @@ def _moving_wait(original: Callable[..., Any]) -> Callable[..., Any]:
         return await original(self, consumer, partitions)
 
     return seek_wait
+
+
+def _holding_during_seek(original: Callable[..., Any]) -> Callable[..., Any]:
+    """While every partition is being sought, records fetched before are not handed over."""
+
+    async def perform_seek(self: Any) -> None:
+        self.__dict__[_SEEKING] = dict(_epochs(self))
+        try:
+            await original(self)
+        finally:
+            self.__dict__[_SEEKING] = None
+
+    return perform_seek
 
 
 def _tagging_epochs(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -185,8 +199,12 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
                 handed = 0
                 async for tp, message in batch:
                     fetched_under = self.__dict__.get(_BATCH_EPOCHS, {})
-                    if epochs.get(tp, 0) != fetched_under.get(tp, 0):
+                    epoch = fetched_under.get(tp, 0)
+                    if epochs.get(tp, 0) != epoch:
                         continue  # fetched before a seek moved the partition (fix 3)
+                    seeking = self.__dict__.get(_SEEKING)
+                    if seeking is not None and epoch <= seeking.get(tp, 0):
+                        continue  # the seek under way will move it: this one is read again
                     handed += 1
                     if handed % 100 == 0:
                         await asyncio.sleep(0)
@@ -194,15 +212,18 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
                     read = get_read_offset(tp)
                     if read is not None and offset < read:
                         continue
+                    if offset < reread.get(tp, -1):  # fix 4 found what a hole hid
+                        end = reread.pop(tp) - 1
+                        log.warning(
+                            "%s: offsets %d-%d had been skipped; read again", tp, offset, end
+                        )
                     if read and offset - read > 1 and acks_enabled_for(message.topic):
                         if reread.get(tp) != offset:  # fix 4: read the hole again first
                             reread[tp] = offset
-                            log.info(
-                                "%s: offsets %d-%d unread, reading again", tp, read + 1, offset
-                            )
                             await self.seek_wait({tp: read + 1})
                             set_read_offset(tp, read)
                             continue
+                        reread.pop(tp)  # the hole is real: transaction markers or compaction
                         await self._add_gap(tp, read + 1, offset)
                     if commit_every is not None and self._n_acked >= commit_every:
                         self._n_acked = 0
@@ -230,6 +251,7 @@ def apply() -> None:
     setattr(thread_cls, "seek_to_committed", _thread_seek_to_committed)  # noqa: B010
     setattr(consumer_cls, "ack", _remember_skipped(consumer_cls.ack))  # noqa: B010
     setattr(consumer_cls, "_new_offset", _hold_before_skipped(consumer_cls._new_offset))  # noqa: B010
+    setattr(consumer_cls, "perform_seek", _holding_during_seek(consumer_cls.perform_seek))  # noqa: B010
     setattr(thread_cls, "seek", _moving(thread_cls.seek))  # noqa: B010
     setattr(thread_cls, "_seek_wait", _moving_wait(thread_cls._seek_wait))  # noqa: B010
     setattr(thread_cls, "_fetch_records", _tagging_epochs(thread_cls._fetch_records))  # noqa: B010

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bus.app.commit_gate import CommitGate
 from bus.errors import RegistryError, UnknownSchemaIdError
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
@@ -30,6 +31,7 @@ class Runtime:
         self._registry: RegistryClient | None = None
         self._codec: AvroCodec | None = None
         self._lock = asyncio.Lock()
+        self.commit_gate = CommitGate()  # see bus.app.commit_gate
 
     async def codec(self) -> AvroCodec:
         if self._codec is None:

@@ -15,6 +15,11 @@ from bus.schemas.event import Event
 log = logging.getLogger(__name__)
 
 
+def events(stream: Any, runtime: Runtime, agent: str) -> AsyncIterator[Any]:
+    """The agent's events, measured and behind the runtime's commit gate."""
+    return observed(runtime.commit_gate.events(stream.events()), agent)
+
+
 async def decoded(
     stream: Any, runtime: Runtime, dead_letters: Any, agent: str
 ) -> AsyncIterator[Event]:
@@ -23,7 +28,7 @@ async def decoded(
     A message that is not a bus event goes to ``dead_letters`` (a Faust topic)
     with its original bytes and the reason; the stream goes on with the next.
     """
-    async for item in observed(stream.events(), agent):
+    async for item in events(stream, runtime, agent):
         message = item.message
         try:
             event = await runtime.decode(message.value)

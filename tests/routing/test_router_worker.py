@@ -108,6 +108,22 @@ async def test_exactly_once_router_delivers_each_event_once_to_read_committed_co
     )
 
 
+async def test_an_exactly_once_worker_killed_midstream_and_restarted_delivers_each_event_once(
+    settings_with_registry: Settings,
+    catalogue_path: Path,
+    start_worker: Callable[..., Service],
+    unique_name: Callable[[str], str],
+) -> None:
+    await _run(
+        settings_with_registry,
+        catalogue_path,
+        start_worker,
+        unique_name("app"),
+        kill_midway=True,
+        exactly_once=True,
+    )
+
+
 async def test_an_event_with_the_wrong_key_is_dead_lettered_with_its_bytes(
     settings_with_registry: Settings,
     catalogue_path: Path,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bus.app.runtime import Runtime
+from bus.app.stream import events
 from bus.audit.auditor import chain_key, chain_of, chains, intake_topic, record_of
 from bus.audit.chain import ChainWriter
 from bus.audit.checkpoint import CheckpointSigner, signing_key
@@ -22,7 +23,6 @@ from bus.audit.pseudonym import Pseudonymizer, pseudonym_key
 from bus.audit.record import AuditedMessage, RecordHasher, is_replay
 from bus.catalogue import Catalogue
 from bus.kafka.connection import security_kwargs
-from bus.metrics.agents import observed
 from bus.metrics.cases import audit_appended, audit_checkpointed
 
 NAME = "auditor"
@@ -69,7 +69,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     )
 
     async def auditor(stream: Any) -> None:
-        async for item in observed(stream.events(), NAME):
+        async for item in events(stream, runtime, NAME):
             message = _audited(item.message)
             if is_replay(message.headers):
                 continue
@@ -79,7 +79,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             await intake.send(key=chain_key(message), value=value, partition=partition)
 
     async def audit_chain(stream: Any) -> None:
-        async for item in observed(stream.events(), CHAIN):
+        async for item in events(stream, runtime, CHAIN):
             message = item.message
             entry = await decode_entry(
                 await runtime.codec(), message.partition, message.offset, message.value

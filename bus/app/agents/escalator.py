@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bus.app.runtime import Runtime
-from bus.app.stream import send_dead_letter, send_event
+from bus.app.stream import events, send_dead_letter, send_event
 from bus.catalogue import Catalogue
 from bus.client import Publisher
 from bus.errors import ConfigurationError, DecodeError
@@ -26,7 +26,6 @@ from bus.escalation import ConversationState, PresenceBoard, due, on_action, on_
 from bus.escalation.metrics import observe_queues, observe_step, snapshot
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
-from bus.metrics.agents import observed
 from bus.schemas.event import new_event
 
 NAME = "escalator"
@@ -54,7 +53,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         return outputs[name]
 
     async def escalator(stream: Any) -> None:
-        async for item in observed(stream.events(), NAME):
+        async for item in events(stream, runtime, NAME):
             message = item.message
             is_action = message.topic == topics.escalation_actions
             try:

@@ -12,10 +12,9 @@ import logging
 from typing import Any
 
 from bus.app.runtime import Runtime
-from bus.app.stream import send_dead_letter
+from bus.app.stream import events, send_dead_letter
 from bus.catalogue import Catalogue
 from bus.errors import ConfigurationError, DecodeError
-from bus.metrics.agents import observed
 from bus.routing import Decision, Origin, SubjectState, route
 
 NAME = "router"
@@ -38,7 +37,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         return outputs[name]
 
     async def router(stream: Any) -> None:
-        async for item in observed(stream.events(), NAME):
+        async for item in events(stream, runtime, NAME):
             message = item.message
             origin: Origin = "service" if message.topic == topics.service_updates else "assistant"
             try:
