@@ -8,8 +8,9 @@ topic back; it reports every delivery that differs from the scenario.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -67,61 +68,52 @@ async def _run(
     return harness
 
 
+Run = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+def run_router(
+    settings_with_registry: Settings,
+    catalogue_path: Path,
+    start_worker: Callable[..., Service],
+    unique_name: Callable[[str], str],
+) -> Run:
+    """``await run_router(workers=, kill_midway=, exactly_once=)``: the scenario through workers."""
+
+    async def run(**options: Any) -> Harness:
+        app_id = unique_name("app")
+        return await _run(settings_with_registry, catalogue_path, start_worker, app_id, **options)
+
+    return run
+
+
 async def test_router_delivers_every_event_to_exactly_the_right_topics_in_order(
-    settings_with_registry: Settings,
-    catalogue_path: Path,
-    start_worker: Callable[..., Service],
-    unique_name: Callable[[str], str],
+    run_router: Run,
 ) -> None:
-    await _run(settings_with_registry, catalogue_path, start_worker, unique_name("app"))
+    await run_router()
 
 
-async def test_a_worker_killed_midstream_and_restarted_loses_nothing(
-    settings_with_registry: Settings,
-    catalogue_path: Path,
-    start_worker: Callable[..., Service],
-    unique_name: Callable[[str], str],
-) -> None:
-    harness = await _run(
-        settings_with_registry, catalogue_path, start_worker, unique_name("app"), kill_midway=True
-    )
+async def test_a_worker_killed_midstream_and_restarted_loses_nothing(run_router: Run) -> None:
+    harness = await run_router(kill_midway=True)
     print(f"at-least-once after SIGKILL: {harness.observed.duplicates()} redeliveries")
 
 
 async def test_two_workers_share_the_partitions_and_deliver_the_same_result(
-    settings_with_registry: Settings,
-    catalogue_path: Path,
-    start_worker: Callable[..., Service],
-    unique_name: Callable[[str], str],
+    run_router: Run,
 ) -> None:
-    await _run(settings_with_registry, catalogue_path, start_worker, unique_name("app"), workers=2)
+    await run_router(workers=2)
 
 
 async def test_exactly_once_router_delivers_each_event_once_to_read_committed_consumers(
-    settings_with_registry: Settings,
-    catalogue_path: Path,
-    start_worker: Callable[..., Service],
-    unique_name: Callable[[str], str],
+    run_router: Run,
 ) -> None:
-    await _run(
-        settings_with_registry, catalogue_path, start_worker, unique_name("app"), exactly_once=True
-    )
+    await run_router(exactly_once=True)
 
 
 async def test_an_exactly_once_worker_killed_midstream_and_restarted_delivers_each_event_once(
-    settings_with_registry: Settings,
-    catalogue_path: Path,
-    start_worker: Callable[..., Service],
-    unique_name: Callable[[str], str],
+    run_router: Run,
 ) -> None:
-    await _run(
-        settings_with_registry,
-        catalogue_path,
-        start_worker,
-        unique_name("app"),
-        kill_midway=True,
-        exactly_once=True,
-    )
+    await run_router(kill_midway=True, exactly_once=True)
 
 
 async def test_an_event_with_the_wrong_key_is_dead_lettered_with_its_bytes(
