@@ -8,6 +8,7 @@ what it cannot route to the dead-letter topic.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,23 +34,23 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
     source = app.topic(topics.assistant_events, topics.service_updates, **raw)
     dead_letters = app.topic(topics.dead_letters, **raw)
-    subjects = app.Table(TABLE, default=None, partitions=partitions)
+    # Values are the state's JSON as bytes ("raw"), read and written by the router itself: the same
+    # bytes Faust's "json" serializer wrote before, without its codec layers on every access.
+    subjects = app.Table(TABLE, default=None, partitions=partitions, value_type=bytes)
 
     async def router(stream: Any) -> None:
         # Messages are acked by hand once their batch's state is written, so a commit
         # never covers a message whose decision is not on record.
         stream.enable_acks = False
         async for batch in at_hand(stream.events(), buffered(stream)):
-            states: BatchStates[Any] = BatchStates(
-                lambda subject: SubjectState.from_json(subjects.get(subject))
-            )
+            states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
             producer = await producer_of(app)
             async for item in observed(_each(batch), NAME):
                 stream._set_current_event(item)  # the table's partition is the message's
                 await _handle(item, states, producer)
             for subject, state, item in states.changes():
                 stream._set_current_event(item)
-                subjects[subject] = state.to_json()
+                subjects[subject] = _dump(state)
             stream._set_current_event(None)
             for item in batch:
                 await stream.ack(item)
@@ -93,6 +94,16 @@ async def _deliver(decision: Decision, message: Any, producer: Any, runtime: Run
         else:
             value, headers = await runtime.encode(delivery.event)
             await send(producer, delivery.topic, message.key, value, headers)
+
+
+def _load(subjects: Any, subject: str) -> SubjectState:
+    # The store itself: one RocksDB lookup, where the table's ``get`` makes two.
+    raw = subjects.data.get(subject)
+    return SubjectState.from_json(json.loads(raw) if raw else None)
+
+
+def _dump(state: SubjectState) -> bytes:
+    return json.dumps(state.to_json(), separators=(",", ":")).encode()
 
 
 async def _each(batch: list[Any]) -> AsyncIterator[Any]:
