@@ -16,12 +16,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("router: table get (RocksDB read, JSON)", ("router.py:58",)),
-    ("router: table set (RocksDB write, JSON, changelog record)", ("router.py:67",)),
-    ("router: decode (AvroCodec)", ("router.py:44",)),
-    ("router: route() decision", ("router.py:60",)),
-    ("router: Faust topic.send of each output", ("router.py:61", "send_dead_letter")),
-    ("Faust stream iteration and acks", ("router.py:40", "Stream._c_aiter", "Stream.events")),
+    ("router: table get (RocksDB read, JSON)", ("BatchStates.get",)),
+    (
+        "router: table set (RocksDB write, JSON, changelog record)",
+        ("ManagedUserDict.__setitem__", "Table.on_key_set"),
+    ),
+    ("router: decode (AvroCodec)", ("Runtime.decode",)),
+    ("router: route() decision", ("route (bus/routing",)),
+    ("router: send of each output", ("_deliver (", "send_dead_letter")),
+    ("router: metrics of each event", ("observed (bus/metrics",)),
+    ("Faust stream iteration and acks", ("Stream._py_aiter", "Stream.events", "Stream.ack")),
     ("Faust producer buffer (changelog records)", ("ProducerBuffer",)),
     ("aiokafka producer: produce requests", ("Sender.",)),
     (

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -60,6 +61,18 @@ _current: ContextVar[InFlight | None] = ContextVar("bus_metrics_in_flight", defa
 processed: dict[tuple[str, int], int] = {}
 
 
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once: prometheus-client checks and locks each call."""
+    key = (metric, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
 async def observed(events: AsyncIterator[T], agent: str) -> AsyncIterator[T]:
     """Yield the stream's events unchanged, measuring each one's handling."""
     async for item in events:
@@ -71,7 +84,7 @@ async def observed(events: AsyncIterator[T], agent: str) -> AsyncIterator[T]:
             agent, message.topic, message.partition, message.offset, message.timestamp or None
         )
         ce_type = header_values(message.headers).get("ce_type", b"").decode(errors="replace")
-        EVENTS_CONSUMED.labels(agent, message.topic, vocabulary.event_type(ce_type)).inc()
+        _child(EVENTS_CONSUMED, agent, message.topic, vocabulary.event_type(ce_type)).inc()
         _current.set(flight)
         started = time.perf_counter()
         try:
@@ -80,7 +93,7 @@ async def observed(events: AsyncIterator[T], agent: str) -> AsyncIterator[T]:
             # Closed while a message was in hand: the agent's handler raised.
             EVENTS_FAILED.labels(agent, message.topic, ABANDONED).inc()
             raise
-        PROCESSING_SECONDS.labels(agent).observe(time.perf_counter() - started)
+        _child(PROCESSING_SECONDS, agent).observe(time.perf_counter() - started)
         processed[(message.topic, message.partition)] = message.offset + 1
         _current.set(None)
 
@@ -94,34 +107,55 @@ def in_flight() -> InFlight | None:
     return _current.get()
 
 
+def delivery_started(topic: str, headers: Any) -> _Send | None:
+    """What to count once Kafka acknowledges a send the current agent makes to ``topic``."""
+    flight = _current.get()
+    if flight is None or topic in vocabulary.dead_letter_topics:
+        return None
+    values = header_values(headers)
+    ce_type = values.get("ce_type", b"").decode(errors="replace")
+    since = event_time(values) or flight.timestamp_s
+    return _Send(flight.agent, flight.topic, topic, vocabulary.event_type(ce_type), since)
+
+
+def delivered(state: _Send) -> None:
+    authority = vocabulary.authority(state.topic)
+    _child(EVENTS_ROUTED, state.agent, state.topic, authority, state.event_type).inc()
+    if state.since_s is not None:
+        _child(DELIVERY_LATENCY_SECONDS, state.agent).observe(max(0.0, time.time() - state.since_s))
+
+
+def not_delivered(state: _Send, exc: BaseException) -> None:
+    EVENTS_FAILED.labels(state.agent, state.source_topic, type(exc).__name__).inc()
+
+
+def on_acknowledged(state: _Send | None, future: Any) -> None:
+    """A done-callback for a producer's future, for sends made without Faust's sensors."""
+    if state is None:
+        return
+    if future.cancelled():
+        not_delivered(state, asyncio.CancelledError())
+    elif future.exception() is not None:
+        not_delivered(state, future.exception())
+    else:
+        delivered(state)
+
+
 class DeliverySensor(faust.Sensor):
     """Counts the agents' deliveries when Kafka acknowledges them."""
 
     def on_send_initiated(
         self, producer: Any, topic: str, message: Any, keysize: int, valsize: int
     ) -> _Send | None:
-        flight = _current.get()
-        if flight is None or topic in vocabulary.dead_letter_topics:
-            return None
-        headers = header_values(message.headers)
-        ce_type = headers.get("ce_type", b"").decode(errors="replace")
-        since = event_time(headers) or flight.timestamp_s
-        return _Send(flight.agent, flight.topic, topic, vocabulary.event_type(ce_type), since)
+        return delivery_started(topic, message.headers)
 
     def on_send_completed(self, producer: Any, state: Any, metadata: Any) -> None:
-        if not isinstance(state, _Send):
-            return
-        EVENTS_ROUTED.labels(
-            state.agent, state.topic, vocabulary.authority(state.topic), state.event_type
-        ).inc()
-        if state.since_s is not None:
-            DELIVERY_LATENCY_SECONDS.labels(state.agent).observe(
-                max(0.0, time.time() - state.since_s)
-            )
+        if isinstance(state, _Send):
+            delivered(state)
 
     def on_send_error(self, producer: Any, exc: BaseException, state: Any) -> None:
         if isinstance(state, _Send):
-            EVENTS_FAILED.labels(state.agent, state.source_topic, type(exc).__name__).inc()
+            not_delivered(state, exc)
 
     def on_rebalance_start(self, app: Any) -> dict[str, Any]:
         processed.clear()  # partitions may move to another worker

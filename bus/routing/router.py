@@ -70,9 +70,12 @@ def route(
         if earlier.position != position:
             return Decision(duplicate=True)
         return _repeat(event, earlier, state, catalogue)
+    host, owner = state.host, state.owner
     decision = _decide(event, origin, state, catalogue)
     if decision.dead_letter is None:
         state.remember(event_id, _remembered(decision, position))
+    else:  # a rejected event leaves no trace: later events of the batch see the stored state
+        state.host, state.owner = host, owner
     return decision
 
 

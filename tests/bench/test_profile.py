@@ -11,8 +11,8 @@ ROUTER = "Agent._execute_actor (faust/agents/agent.py:698);register.<locals>.rou
 
 def test_samples_are_summed_by_category_first_match_wins() -> None:
     lines = [
-        ROUTER + "(bus/app/agents/router.py:58);Mapping.get (<frozen>:774) 30",
-        ROUTER + "(bus/app/agents/router.py:67);Store._set (faust/stores/rocksdb.py:480) 20",
+        ROUTER + "(x.py:49);_handle (x.py:75);BatchStates.get (x.py:44);Mapping.get (y.py:7) 30",
+        ROUTER + "(x.py:53);ManagedUserDict.__setitem__ (z.py:777);Store._set (r.py:480) 20",
         "Sender._send_produce_req (aiokafka/producer/sender.py:288);write (x.py:1) 40",
         "BaseEventLoop._run_once (asyncio/base_events.py:1922) 10",
     ]

@@ -235,3 +235,21 @@ def test_the_remembered_ids_are_bounded(catalogue: Catalogue) -> None:
         route(_msg("police"), "assistant", state, catalogue, _pos())
     assert len(state.recent) == RECENT_IDS
     assert SubjectState.from_json(state.to_json()) == state
+
+
+def test_a_rejected_event_leaves_the_state_as_it_was(catalogue: Catalogue) -> None:
+    """A batch routes a conversation's events against one state in memory: a dead letter
+    among them must not change what the events after it see."""
+    state = SubjectState()
+    redirect = new_event(
+        REDIRECTED,
+        source="assistant:police",
+        conversation_id="c-1",
+        forwarded_from="police",
+        forwarded_to="airline",
+        external_id=None,
+        reason=None,
+    )
+    decision = route(redirect, "assistant", state, catalogue, _pos())
+    assert decision.dead_letter == "unknown-authority"
+    assert state == SubjectState()
