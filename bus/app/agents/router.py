@@ -45,14 +45,16 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         async for batch in at_hand(runtime.commit_gate.events(stream.events()), buffered(stream)):
             states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
             producer = await producer_of(app)
-            async for item in observed(_each(batch), NAME):
+            handled: list[Any] = []
+            async for item in observed(_current(batch, app), NAME):
                 stream._set_current_event(item)  # the table's partition is the message's
                 await _handle(item, states, producer)
+                handled.append(item)
             for subject, state, item in states.changes():
                 stream._set_current_event(item)
                 subjects[subject] = _dump(state)
             stream._set_current_event(None)
-            for item in batch:
+            for item in handled:
                 await stream.ack(item)
 
     async def _handle(item: Any, states: BatchStates[Any], producer: Any) -> None:
@@ -106,8 +108,13 @@ def _dump(state: SubjectState) -> bytes:
     return json.dumps(state.to_json(), separators=(",", ":")).encode()
 
 
-async def _each(batch: list[Any]) -> AsyncIterator[Any]:
+async def _current(batch: list[Any], app: Any) -> AsyncIterator[Any]:
+    """The batch's messages until a rebalance: after one, their partitions are read again
+    from the committed offsets, so the rest is neither handled (under exactly-once its
+    outputs would join the new transactions) nor acked."""
     for item in batch:
+        if item.message.generation_id != app.consumer_generation_id:
+            return
         yield item
 
 
