@@ -39,8 +39,9 @@ class CommitGate:
         """The stream's events, each held by the gate from its arrival to its ack.
 
         Faust acks the previous event at the start of the next ``__anext__``,
-        before it awaits anything, so no commit fits between leaving the gate
-        and the ack.
+        before it awaits anything (an agent acking by hand, like the router,
+        acks before it asks for the next), so no commit fits between leaving
+        the gate and the ack.
         """
         async for item in events:
             await self._open.wait()

@@ -94,7 +94,7 @@ async def _thread_seek_to_committed(self: Any) -> Mapping[TP, int]:
 
 
 def _moving(original: Callable[..., Any]) -> Callable[..., Any]:
-    """A thread-side seek of one or more partitions that bumps their epochs first."""
+    """A thread-side seek of one partition that bumps its epoch first."""
 
     def seek(self: Any, partition: TP, offset: int) -> Any:
         _moved(self.consumer, [partition])
@@ -104,6 +104,8 @@ def _moving(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _moving_wait(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A thread-side seek of several partitions that bumps their epochs first."""
+
     async def seek_wait(self: Any, consumer: Any, partitions: Mapping[TP, int]) -> Any:
         _moved(self.consumer, partitions)  # the original seeks before its first await
         return await original(self, consumer, partitions)
