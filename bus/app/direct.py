@@ -4,9 +4,10 @@ Faust's ``topic.send`` builds a FutureMessage and a PendingMessage for every
 record, looks the producer up again and runs every sensor twice; in the
 router's profile that was about a tenth of its time. ``send`` keeps what
 matters: the producer is the one ``topic.send`` would use (under
-exactly-once, Faust's transaction manager, which puts the record in the open
-transaction of its partition), Faust still flushes it before each offset
-commit, and the delivery metrics count the record once Kafka acknowledges it.
+exactly-once, Faust's transaction manager, which ``bus.app.transactions``
+makes put the record in the transaction of the event's source partition),
+Faust still flushes it before each offset commit, and the delivery metrics
+count the record once Kafka acknowledges it.
 """
 
 from __future__ import annotations

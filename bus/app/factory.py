@@ -32,7 +32,7 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[Any, Runtime]:
     """The Faust app with the agents ``settings.agents`` selects, and their shared runtime."""
-    from bus.app import commit_gate, faust_fixes, faust_tuning
+    from bus.app import commit_gate, faust_fixes, faust_tuning, transactions
     from bus.app.agents import auditor, echo, escalator, router
 
     agents = selected_agents(settings)
@@ -59,6 +59,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> tuple[
     runtime = Runtime(settings)
     if settings.processing_guarantee == "exactly_once":
         commit_gate.install(app, runtime.commit_gate)
+        transactions.apply()
     if "echo" in agents:
         echo.register(app, runtime)
     if "router" in agents:

@@ -38,17 +38,12 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     # bytes Faust's "json" serializer wrote before, without its codec layers on every access.
     subjects = app.Table(TABLE, default=None, partitions=partitions, value_type=bytes)
 
-    # Under exactly-once the kill-and-restart test still saw a few duplicates with batches
-    # (cause not found yet); one event at a time it passed every run.
-    exactly_once = runtime.settings.processing_guarantee == "exactly_once"
-    max_batch = 1 if exactly_once else MAX_BATCH
-
     async def router(stream: Any) -> None:
         # Messages are acked by hand once their batch's state is written, so a commit
         # never covers a message whose decision is not on record.
         stream.enable_acks = False
         gated = runtime.commit_gate.events(stream.events())
-        async for batch in at_hand(gated, buffered(stream), max_batch):
+        async for batch in at_hand(gated, buffered(stream), MAX_BATCH):
             states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
             producer = await producer_of(app)
             handled: list[Any] = []
