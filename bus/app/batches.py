@@ -22,6 +22,8 @@ MAX_BATCH = 500
 WINDOW_S = 0.002
 """How long a batch waits for more messages after its first."""
 POLL_S = 0.001
+PULL_TIMEOUT_S = 0.05
+"""A buffered message arrives within a turn of the loop; one that takes longer was skipped."""
 
 
 async def at_hand(
@@ -30,34 +32,75 @@ async def at_hand(
     max_size: int = MAX_BATCH,
     window_s: float = WINDOW_S,
 ) -> AsyncIterator[list[T]]:
-    """Yield lists of consecutive ``items``; ``more_ready`` says whether the next is buffered."""
+    """Yield lists of consecutive ``items``; ``more_ready`` says whether the next is buffered.
+
+    A batch never waits on the stream for long: when flow control is
+    suspended (a rebalance, a stop) Faust skips what is queued, and a batch
+    waiting for the next item would hold its messages unacked, which stalls
+    the rebalance or the stop. Such a pull stays pending for the next batch.
+    """
     loop = asyncio.get_running_loop()
-    batch: list[T] = []
-    opened = 0.0
-    async for item in items:
-        if not batch:
-            opened = loop.time()
-        batch.append(item)
-        if len(batch) < max_size:
-            ready = more_ready()
-            while not ready:
-                left = opened + window_s - loop.time()
-                if left <= 0:
+    source = aiter(items)
+    following: asyncio.Task[T] | None = None
+    try:
+        while True:
+            following = following or _pull(source)
+            try:
+                batch = [await following]
+            except StopAsyncIteration:
+                return
+            following = None
+            ended = False
+            closes = loop.time() + window_s
+            while len(batch) < max_size and await _ready_before(closes, more_ready):
+                following = _pull(source)
+                done, _ = await asyncio.wait((following,), timeout=PULL_TIMEOUT_S)
+                if not done:
                     break
-                await asyncio.sleep(min(left, POLL_S))
-                ready = more_ready()
-            if ready:
-                continue
-        yield batch
-        batch = []
-    if batch:
-        yield batch
+                pulled, following = following, None
+                try:
+                    batch.append(pulled.result())
+                except StopAsyncIteration:
+                    ended = True
+                    break
+            yield batch
+            if ended:
+                return
+    finally:
+        if following is not None:
+            following.cancel()
+
+
+def _pull(source: AsyncIterator[T]) -> asyncio.Task[T]:
+    async def pull() -> T:
+        return await anext(source)
+
+    return asyncio.ensure_future(pull())
+
+
+async def _ready_before(closes: float, more_ready: Callable[[], bool]) -> bool:
+    loop = asyncio.get_running_loop()
+    while not more_ready():
+        left = closes - loop.time()
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(left, POLL_S))
+    return True
 
 
 def buffered(stream: object) -> Callable[[], bool]:
-    """Whether a Faust stream's channel holds another message (False when it cannot tell)."""
+    """Whether a Faust stream's channel holds another message it will hand over.
+
+    While flow control is suspended (a rebalance, or the worker stopping) the
+    stream skips what is queued and waits for messages that will not come, so
+    a batch must not wait for them: it is handled (and acked) as it is.
+    """
     queue = getattr(getattr(stream, "channel", None), "queue", None)
     empty = getattr(queue, "empty", None)
     if empty is None:
         return lambda: False
-    return lambda: not empty()
+    flow = getattr(getattr(stream, "app", None), "flow_control", None)
+    active = getattr(flow, "is_active", None)
+    if active is None:
+        return lambda: not empty()
+    return lambda: active() and not empty()

@@ -47,6 +47,8 @@ from faust.transport import consumer as faust_consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
+from bus.app.commit_gate import gate_of
+
 _APPLIED = "_bus_offset_fixes"
 _SKIPPED = "_bus_skipped"
 _EPOCHS = "_bus_seek_epochs"
@@ -191,6 +193,7 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
     fetcher_stopped = fetcher._stopped.is_set
     epochs = _epochs(self)
     reread: dict[TP, int] = self.__dict__.setdefault(_REREAD, {})
+    gate = gate_of(self.app)
 
     try:
         while not (consumer_stopped() or fetcher_stopped()):
@@ -230,6 +233,8 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
                     if commit_every is not None and self._n_acked >= commit_every:
                         self._n_acked = 0
                         await self.commit()
+                    if gate is not None and not gate.delivering:
+                        await gate.delivery()  # an exactly-once commit drains what was handed over
                     await self.wait_first(callback(message), self.suspend_flow.wait())
                     set_read_offset(tp, offset)
             self.diag.unset_flag(faust_consumer.CONSUMER_FETCHING)

@@ -24,12 +24,17 @@ share them):
    state that never saw the event. Here the buffer is drained before the
    transactions commit.
 
+A stopping worker commits twice; offsets acked after the first commit, which
+ended the transactions, are left for the next owner instead of failing the
+stop with ``IllegalOperation``.
+
 Changelog records keep Faust's choice of transaction: their partition is their
 source partition's.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
@@ -38,6 +43,7 @@ from faust.transport import consumer as faust_consumer
 from faust.types import TP
 
 _APPLIED = "_bus_transactions"
+log = logging.getLogger(__name__)
 
 
 def transactional_id(app: Any, source: TP) -> str:
@@ -77,11 +83,23 @@ def _in_source_transaction(original: Any) -> Any:
     return send
 
 
+def _in_transaction(manager: Any, source: TP) -> bool:
+    producer = manager.producer._transaction_producers.get(transactional_id(manager.app, source))
+    return producer is not None and bool(producer._txn_manager.is_in_transaction())
+
+
 def _after_buffered_writes(original: Any) -> Any:
     async def commit(self: Any, offsets: Mapping[TP, int], *args: Any, **kwargs: Any) -> bool:
         buffer = self.app.producer.buffer
         while buffer.size:  # ``flush`` gives up after 0.1 s without progress
             await buffer.flush()
+        # A stopping worker commits twice, and the first commit ended the transactions.
+        ended = [tp for tp in offsets if not _in_transaction(self, tp)]
+        if ended:
+            log.info("Not committing %s: their transactions have ended (read again)", ended)
+            offsets = {tp: offset for tp, offset in offsets.items() if tp not in ended}
+        if not offsets:
+            return False
         committed: bool = await original(self, offsets, *args, **kwargs)
         return committed
 

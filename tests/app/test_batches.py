@@ -55,3 +55,30 @@ def test_buffered_reads_the_streams_channel_queue() -> None:
     queue.append(1)
     assert more() is True
     assert buffered(SimpleNamespace())() is False
+
+
+def test_nothing_counts_as_buffered_while_flow_control_is_suspended() -> None:
+    """A suspended stream skips what is queued: a batch must not wait for it (a stop hung)."""
+    active = [True]
+    flow = SimpleNamespace(is_active=lambda: active[0])
+    channel = SimpleNamespace(queue=SimpleNamespace(empty=lambda: False))
+    more = buffered(SimpleNamespace(channel=channel, app=SimpleNamespace(flow_control=flow)))
+    assert more() is True
+    active[0] = False
+    assert more() is False
+
+
+async def test_a_batch_is_handed_on_when_the_stream_holds_back_what_it_had_buffered() -> None:
+    """Faust skips queued messages while flow control is suspended; the batch must not wait."""
+    release = asyncio.Event()
+
+    async def stream() -> AsyncIterator[int]:
+        yield 1
+        await release.wait()  # the queued message was skipped; the next comes much later
+        yield 2
+
+    batches = at_hand(stream(), lambda: True)
+    assert await anext(batches) == [1]
+    release.set()
+    assert await anext(batches) == [2]
+    assert [batch async for batch in batches] == []

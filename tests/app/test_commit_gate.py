@@ -1,9 +1,11 @@
-"""The exactly-once commit gate: commits fall only between events."""
+"""The exactly-once commit gate: commits fall only when every delivered event is finished."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+
+import pytest
 
 from bus.app.commit_gate import CommitGate
 
@@ -23,7 +25,7 @@ async def test_a_commit_waits_until_the_agent_has_finished_and_acked_its_event()
     seen_at_commit: list[list[str]] = []
 
     async def agent() -> None:
-        async for _ in gate.events(_source(["a", "b"], acked)):
+        async for _ in gate.events(_source(["a"], acked)):
             handled.set()
             await finish.wait()  # outputs being sent
 
@@ -38,29 +40,39 @@ async def test_a_commit_waits_until_the_agent_has_finished_and_acked_its_event()
     finish.set()
     await committing
     await task
-    assert seen_at_commit == [["a"]]  # after a's ack, before b was handled further
+    assert seen_at_commit == [["a"]]
 
 
-async def test_the_next_event_waits_while_a_commit_runs() -> None:
+async def test_delivery_pauses_until_events_other_agents_have_not_acked_are_finished() -> None:
+    """The auditor may be behind the router on the same event: its offset is not acked yet."""
     gate = CommitGate()
-    acked: list[str] = []
-    handled: list[str] = []
-    release = asyncio.Event()
+    unacked = ["e1", "e2"]  # handed over, the router is done, the auditor is not
+    order: list[str] = []
 
-    async def slow_commit() -> None:
-        await release.wait()
+    async def commit() -> None:
+        order.append(f"commit with {len(unacked)} unacked")
 
-    committing = asyncio.create_task(gate.hold(slow_commit))
-    await asyncio.sleep(0)
-
-    async def agent() -> None:
-        async for item in gate.events(_source(["a"], acked)):
-            handled.append(item)
-
-    task = asyncio.create_task(agent())
-    await asyncio.sleep(0.05)
-    assert handled == []  # held at the gate until the commit is done
-    release.set()
+    committing = asyncio.create_task(gate.hold(commit, lambda: len(unacked)))
+    await asyncio.sleep(0.02)
+    assert not gate.delivering and not committing.done()
+    delivered = asyncio.create_task(gate.delivery())
+    await asyncio.sleep(0.02)
+    assert not delivered.done()  # the consumer hands over nothing new meanwhile
+    unacked.clear()  # the auditor catches up
     await committing
-    await task
-    assert handled == ["a"] and acked == ["a"]
+    await delivered
+    assert order == ["commit with 0 unacked"] and gate.delivering
+
+
+async def test_a_commit_that_cannot_drain_goes_ahead_after_the_timeout_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate = CommitGate(drain_timeout_s=0.05)
+    committed: list[bool] = []
+
+    async def commit() -> None:
+        committed.append(True)
+
+    await gate.hold(commit, lambda: 3)
+    assert committed == [True] and gate.delivering
+    assert "3 events still unfinished" in caplog.text

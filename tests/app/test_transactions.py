@@ -89,9 +89,20 @@ class _Buffer:
         self.size -= 1
 
 
+def _committing_manager(buffer: _Buffer, open_partitions: set[int]) -> Any:
+    def producer(partition: int) -> Any:
+        state = SimpleNamespace(is_in_transaction=lambda: partition in open_partitions)
+        return SimpleNamespace(_txn_manager=state)
+
+    manager = _manager()
+    manager.app.producer = SimpleNamespace(buffer=buffer)
+    manager.producer._transaction_producers = {f"app-0-{p}": producer(p) for p in range(4)}
+    return manager
+
+
 async def test_buffered_table_writes_are_sent_before_the_transactions_commit() -> None:
     buffer = _Buffer(pending=3)
-    manager = SimpleNamespace(app=SimpleNamespace(producer=SimpleNamespace(buffer=buffer)))
+    manager = _committing_manager(buffer, open_partitions={0, 1, 2, 3})
     pending_at_commit: list[int] = []
 
     async def faust_commit(_: Any, offsets: Any, start_new_transaction: bool = True) -> bool:
@@ -101,3 +112,19 @@ async def test_buffered_table_writes_are_sent_before_the_transactions_commit() -
     commit = transactions._after_buffered_writes(faust_commit)
     assert await commit(manager, {TP("assistant-events", 0): 5}, start_new_transaction=True)
     assert pending_at_commit == [0]
+
+
+async def test_offsets_whose_transaction_has_ended_are_left_uncommitted() -> None:
+    manager = _committing_manager(_Buffer(pending=0), open_partitions={1})
+    committed: list[Any] = []
+
+    async def faust_commit(_: Any, offsets: Any, start_new_transaction: bool = True) -> bool:
+        committed.append(dict(offsets))
+        return True
+
+    commit = transactions._after_buffered_writes(faust_commit)
+    ended, open_ = TP("assistant-events", 0), TP("assistant-events", 1)
+    assert await commit(manager, {ended: 5, open_: 7}, start_new_transaction=False)
+    assert committed == [{open_: 7}]
+    assert not await commit(manager, {ended: 6}, start_new_transaction=False)
+    assert committed == [{open_: 7}]

@@ -61,6 +61,10 @@ async def _run(
         await harness.read_until_done(running, TIMEOUT_S)
         survivors = running[1:] if kill_midway else running
         assert all(worker.running for worker in survivors)
+    for worker in survivors:  # a graceful stop commits and ends the transactions cleanly
+        await asyncio.to_thread(worker.stop)
+        assert worker.process.returncode == 0, worker.log_tail()
+        assert not worker.logged("Traceback"), worker.log_tail(80)
     assert harness.problems() == []
     assert "not-wire-format" in harness.observed.reasons.values()
     if exactly_once:
