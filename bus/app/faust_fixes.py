@@ -13,10 +13,13 @@ them, so a worker that is killed, or simply rebalanced, loses them for good:
 2. **Skipped messages are acked.** A message fetched under an older consumer
    generation, or while flow control is paused for a rebalance, is skipped by
    the stream and still acked, so the next commit covers it although no agent
-   saw it. Here the consumer remembers such skipped offsets instead, and never
-   commits past one until the message, read again after the rebalance's seek,
-   has really been processed. The Cython stream iterator inlines the ack and
-   cannot be corrected, so the pure-Python iterator is used.
+   saw it. When several agents read the topic, the router may skip a message
+   the auditor has processed, and the last ack is the skip. Here a message
+   acked by a stream that did not hand it to its agent is marked, and the
+   consumer remembers its offset instead of acking it: no commit passes it
+   until the message, read again after the rebalance's seek, has really been
+   processed. The Cython stream iterator inlines the ack and cannot be
+   corrected, so the pure-Python iterator is used.
 3. **Stale reads survive a seek.** The fetch loop remembers the last offset it
    handed to the streams and drops anything below it. When a rebalance seeks
    back while the loop is still handing over a batch fetched before the seek,
@@ -41,16 +44,19 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from weakref import WeakSet
 
 from faust import streams as faust_streams
 from faust.transport import consumer as faust_consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
+from faust.types import tuples as faust_tuples
 
 from bus.app.commit_gate import gate_of
 
 _APPLIED = "_bus_offset_fixes"
 _SKIPPED = "_bus_skipped"
+_SKIPPED_MESSAGES = "_bus_skipped_messages"
 _EPOCHS = "_bus_seek_epochs"
 _BATCH_EPOCHS = "_bus_batch_epochs"
 _REREAD = "_bus_reread"
@@ -144,12 +150,43 @@ def _skipped(consumer: Any, tp: TP) -> set[int]:
     return offsets
 
 
+def _skipped_messages(consumer: Any) -> WeakSet[Any]:
+    messages: WeakSet[Any] = consumer.__dict__.setdefault(_SKIPPED_MESSAGES, WeakSet())
+    return messages
+
+
+def _skipping(consumer: Any, message: Any) -> bool:
+    """Whether this ack comes from a stream's skip path rather than after its agent's work.
+
+    A stream skips while flow control is suspended or for an older generation,
+    and acks at once; a stream that handed the event over has it as its task's
+    current event (hand-acking agents set it before they ack).
+    """
+    app = consumer.app
+    if app.flow_control.is_active() and message.generation_id == app.consumer_generation_id:
+        return False
+    event = faust_streams.current_event()
+    return event is None or event.message is not message
+
+
+def _noting_skips(original: Callable[..., bool]) -> Callable[..., bool]:
+    """Mark a message one of its streams skipped, whichever stream acks it last."""
+
+    def ack(self: Any, consumer: Any, n: int = 1) -> bool:
+        if _skipping(consumer, self):
+            _skipped_messages(consumer).add(self)
+        return original(self, consumer, n)
+
+    return ack
+
+
 def _remember_skipped(original: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    """Only the stream's skip path acks a message it never tracked."""
+    """A message a stream skipped (or never tracked) is remembered, not acked."""
 
     def ack(self: Any, message: Any) -> bool:
         tp, offset = message.tp, message.offset
-        if not message.tracked and self.app.topics.acks_enabled_for(message.topic):
+        skipped = not message.tracked or message in _skipped_messages(self)
+        if skipped and self.app.topics.acks_enabled_for(message.topic):
             if offset not in self._acked_index[tp]:
                 _skipped(self, tp).add(offset)
             return False
@@ -257,6 +294,7 @@ def apply() -> None:
     thread_cls = faust_aiokafka.AIOKafkaConsumerThread
     setattr(thread_cls, "seek_to_committed", _thread_seek_to_committed)  # noqa: B010
     setattr(consumer_cls, "ack", _remember_skipped(consumer_cls.ack))  # noqa: B010
+    setattr(faust_tuples.Message, "ack", _noting_skips(faust_tuples.Message.ack))  # noqa: B010
     setattr(consumer_cls, "_new_offset", _hold_before_skipped(consumer_cls._new_offset))  # noqa: B010
     setattr(consumer_cls, "perform_seek", _holding_during_seek(consumer_cls.perform_seek))  # noqa: B010
     setattr(thread_cls, "seek", _moving(thread_cls.seek))  # noqa: B010

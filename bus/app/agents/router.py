@@ -54,9 +54,10 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             for subject, state, item in states.changes():
                 stream._set_current_event(item)
                 subjects[subject] = _dump(state)
-            stream._set_current_event(None)
             for item in handled:
+                stream._set_current_event(item)  # an ack of a handled event, not a skip
                 await stream.ack(item)
+            stream._set_current_event(None)
 
     async def _handle(item: Any, states: BatchStates[Any], producer: Any) -> None:
         message = item.message
