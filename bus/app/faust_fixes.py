@@ -34,6 +34,9 @@ them, so a worker that is killed, or simply rebalanced, loses them for good:
    acked (meant for transaction markers and compaction), so any message lost
    between fetch and stream is committed unseen. Here the loop first reads the
    hole again from its start; only a hole that is still there is accepted.
+   After a seek to the committed offsets, Faust counts the committed offset
+   itself as read; here it counts as unread, so a first record past it is a
+   hole too (read again) instead of passing the committed one unseen.
 
 All four were seen losing events in the router's kill-and-restart test.
 """
@@ -128,6 +131,11 @@ def _holding_during_seek(original: Callable[..., Any]) -> Callable[..., Any]:
         self.__dict__[_SEEKING] = dict(_epochs(self))
         try:
             await original(self)
+            # Faust records the committed offset itself as read, so a first record past it
+            # would not count as a hole (fix 4) and the committed one could go unseen.
+            for tp, offset in list(self._read_offset.items()):
+                if offset and offset == self._committed_offset.get(tp):
+                    self._read_offset[tp] = offset - 1
         finally:
             self.__dict__[_SEEKING] = None
 

@@ -229,14 +229,18 @@ async def test_prometheus_reports_what_the_worker_routed_and_alerts_on_dead_lett
         rules = await api.get("/api/v1/rules")
         health = {r["name"]: r["health"] for g in rules["groups"] for r in g["rules"]}
         assert health and set(health.values()) == {"ok"}, health
-        alerts = await api.get("/api/v1/alerts")
-        firing = {
-            a["labels"]["reason"]
-            for a in alerts["alerts"]
-            if a["labels"]["alertname"] == "BusDeadLettersAppearing"
-            and a["labels"]["topic"] == topics.assistant_events
-            and a["state"] == "firing"
-        }
+        for _ in range(30):  # the rule sees the scraped counters at its next evaluation
+            alerts = await api.get("/api/v1/alerts")
+            firing = {
+                a["labels"]["reason"]
+                for a in alerts["alerts"]
+                if a["labels"]["alertname"] == "BusDeadLettersAppearing"
+                and a["labels"]["topic"] == topics.assistant_events
+                and a["state"] == "firing"
+            }
+            if firing == set(reasons):
+                break
+            await asyncio.sleep(1)
         assert firing == set(reasons)
 
         worker.stop()
