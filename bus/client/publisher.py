@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from bus.client.status import status_update
 from bus.kafka.connection import client_kwargs
+from bus.kafka.partitioner import CachingPartitioner
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
@@ -36,6 +37,7 @@ class Publisher(AsyncResource):
             acks="all",
             enable_idempotence=True,
             linger_ms=5,
+            partitioner=CachingPartitioner(),
         )
 
     async def start(self) -> None:
