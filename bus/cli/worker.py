@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from bus.app.factory import create_app, worker_topics
 from bus.kafka.admin import ensure_topics
@@ -12,16 +13,27 @@ from bus.metrics.http import serve_metrics
 from bus.settings import Settings
 
 
-def _worker(args: argparse.Namespace, settings: Settings) -> int:
+def faust_worker(app: Any, loglevel: str) -> Any:
+    """Faust's worker, without its terminal spinner.
+
+    At log level warn or above the spinner sets the root logger to DEBUG (so it
+    can spin on every record): each aiokafka debug record is then built and
+    dropped, about a tenth of a worker's time in a profile.
+    """
     from faust.worker import Worker
 
+    worker = Worker(app, loglevel=loglevel, quiet=True)
+    worker.spinner = None
+    return worker
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.worker_data_dir.mkdir(parents=True, exist_ok=True)
     topics = worker_topics(settings)
     asyncio.run(ensure_topics(settings.bootstrap_servers, topics, **security_kwargs(settings)))
     app, _runtime = create_app(settings)
     serve_metrics(settings.metrics_host, settings.metrics_port)
-    worker = Worker(app, loglevel=args.loglevel, quiet=True)
-    worker.execute_from_commandline()
+    faust_worker(app, args.loglevel).execute_from_commandline()
     return 0
 
 
