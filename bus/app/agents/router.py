@@ -111,13 +111,15 @@ def _dump(state: SubjectState) -> bytes:
 
 
 async def _current(batch: list[Any], app: Any) -> AsyncIterator[Any]:
-    """The batch's messages until a rebalance: after one, their partitions are read again
-    from the committed offsets, so the rest is neither handled (under exactly-once its
-    outputs would join the new transactions) nor acked."""
+    """The batch's messages of the consumer's current generation.
+
+    Those read before a rebalance are read again from the committed offsets,
+    so they are neither handled (under exactly-once their outputs would join
+    the new transactions) nor acked; those read after it are handled.
+    """
     for item in batch:
-        if item.message.generation_id != app.consumer_generation_id:
-            return
-        yield item
+        if item.message.generation_id == app.consumer_generation_id:
+            yield item
 
 
 def _co_partitions(catalogue: Catalogue) -> int:
