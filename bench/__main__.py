@@ -34,7 +34,8 @@ def parse(argv: list[str] | None = None) -> Plan:
     parser.add_argument(
         "--router-seconds",
         type=float,
-        help="measure each router run over at most this many seconds (default 30; 0: all events)",
+        help="measure each router run over at most this many seconds (default 30; 0: all "
+        "events), each Faust floor run over half as many",
     )
     parser.add_argument(
         "--only",

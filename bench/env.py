@@ -32,6 +32,10 @@ from bus.supervise import Service, http_ok, start_bus
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_READY = "Worker ready"
 PIPE_READY = "pipe ready"
+PLAIN_PIPE = "bench.pipe"
+FAUST_FLOOR = "bench.faust_floor"
+READY_LINE = {PLAIN_PIPE: PIPE_READY, FAUST_FLOOR: WORKER_READY}
+"""What each pipe module logs once it consumes."""
 
 
 class BenchEnv:
@@ -142,14 +146,17 @@ class BenchEnv:
         self._services.append(service)
         return service
 
-    def start_pipe(self, name: str, source: str, sink: str, group: str) -> Service:
+    def start_pipe(
+        self, name: str, source: str, sink: str, group: str, module: str = PLAIN_PIPE
+    ) -> Service:
+        """Run a pipe ``module`` of ``READY_LINE``; each takes the same options."""
         log_file = self.work / "logs" / f"{name}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         args = ["--bootstrap-servers", self.settings.bootstrap_servers]
         args += ["--source", source, "--sink", sink, "--group", group]
         with log_file.open("ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bench.pipe", *args],
+                [sys.executable, "-m", module, *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

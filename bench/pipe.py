@@ -53,13 +53,18 @@ async def pipe(bootstrap_servers: str, source: str, sink: str, group: str) -> No
         await producer.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(description: str | None) -> argparse.Namespace:
+    """The options every pipe process takes (``BenchEnv.start_pipe`` passes them)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--bootstrap-servers", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--sink", required=True)
     parser.add_argument("--group", required=True)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__)
     asyncio.run(pipe(args.bootstrap_servers, args.source, args.sink, args.group))
 
 

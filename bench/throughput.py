@@ -1,6 +1,6 @@
-"""Pipe throughput: the plain aiokafka pipe and the bus's router on the same prefilled events.
+"""Pipe throughput: the plain pipe, the Faust floor and the router on the same prefilled events.
 
-Both read one prefilled assistants' topic in a fresh consumer group; each
+All three read one prefilled assistants' topic in a fresh consumer group; each
 run writes to fresh output topics. A run's figure is the input events per
 second over the window in which its outputs were written after its
 process(es) were ready (``bench.offsets``).
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import profile
-from bench.env import PIPE_READY, WORKER_READY, BenchEnv
+from bench.env import PLAIN_PIPE, READY_LINE, WORKER_READY, BenchEnv
 from bench.machine import process_cpu_s
 from bench.offsets import Offsets
 from bench.workload import Workload
@@ -35,24 +35,43 @@ class Result:
     hardly changes when other programs compete for the cores."""
     events: int
     """How many input events the figures are taken over."""
+    cut_off: bool = False
+    """Whether ``budget_s`` ended the run before all the events were through."""
 
 
-async def pipe_run(env: BenchEnv, workload: Workload, source: str, run: str) -> Result:
-    sink = env.name(f"pipe-{run}.sink")
+async def pipe_run(
+    env: BenchEnv,
+    workload: Workload,
+    source: str,
+    run: str,
+    *,
+    module: str = PLAIN_PIPE,
+    budget_s: float | None = None,
+) -> Result:
+    """Input events per second through one pipe process (``env.start_pipe``'s ``module``).
+
+    CPU is divided by the events written after the pipe was seen ready, the
+    same span its CPU time is taken over; ``budget_s`` as for the router.
+    """
+    name = f"{module.rpartition('.')[2].replace('_', '-')}-{run}"
+    sink = env.name(f"{name}.sink")
     spec = TopicSpec(sink, env.base_catalogue().topic_specs()[0].partitions)
     await env.create(spec)
-    pipe = env.start_pipe(f"pipe-{run}", source, sink, env.name(f"pipe-{run}"))
+    pipe = env.start_pipe(name, source, sink, env.name(name), module)
     try:
-        await env.ready(pipe, PIPE_READY)
+        await env.ready(pipe, READY_LINE[module])
         ready_ms = int(time.time() * 1000)
         cpu = process_cpu_s(pipe.process.pid)
         async with Offsets(env.settings.bootstrap_servers) as offsets:
-            await offsets.wait_for([sink], len(workload), TIMEOUT_S, lambda: pipe.running)
+            through = await offsets.wait_for(
+                [sink], len(workload), TIMEOUT_S, lambda: pipe.running, budget_s=budget_s
+            )
             cpu = process_cpu_s(pipe.process.pid) - cpu
             window = await offsets.window([sink], ready_ms)
     finally:
         await env.stop(pipe)
-    return Result(window.count / window.seconds, cpu * 1000 / len(workload), window.count)
+    rate, cpu_ms = window.count / window.seconds, cpu * 1000 / window.count
+    return Result(rate, cpu_ms, window.count, cut_off=through < len(workload))
 
 
 async def router_run(
@@ -97,7 +116,9 @@ async def router_run(
             return all(worker.running for worker in running)
 
         async with Offsets(env.settings.bootstrap_servers) as offsets:
-            await offsets.wait_for(outputs, workload.outputs, TIMEOUT_S, alive, budget_s=budget_s)
+            through = await offsets.wait_for(
+                outputs, workload.outputs, TIMEOUT_S, alive, budget_s=budget_s
+            )
             cpu = sum(process_cpu_s(worker.process.pid) for worker in running) - cpu
             window = await offsets.window(outputs, ready_ms)
         if spy is not None:
@@ -105,4 +126,5 @@ async def router_run(
     finally:
         await env.stop(*running)
     events = window.count * len(workload) / workload.outputs
-    return Result(events / window.seconds, cpu * 1000 / events, round(events))
+    cut_off = through < workload.outputs
+    return Result(events / window.seconds, cpu * 1000 / events, round(events), cut_off=cut_off)
