@@ -13,8 +13,8 @@ leaves the event to be processed again, and its outputs appear twice to
 behind the router).
 
 The gate therefore pauses the consumer's hand-over of new messages, waits
-until every message handed over has been acked by every agent and no agent
-holds an event, commits, and resumes. If that takes longer than
+until every message handed over has been acked by every agent (an event an
+agent still holds is one of them), commits, and resumes. If that takes longer than
 ``DRAIN_TIMEOUT_S`` (an agent stuck on one event), it commits anyway and says
 so: what follows is at-least-once for those events, never a loss.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from faust.transport import consumer as faust_consumer
@@ -38,34 +38,14 @@ POLL_S = 0.005
 log = logging.getLogger(__name__)
 
 
-def _nothing_pending() -> int:
-    return 0
-
-
 class CommitGate:
     """Pauses delivery for a commit until the events handed over are all finished."""
 
     def __init__(self, drain_timeout_s: float = DRAIN_TIMEOUT_S) -> None:
-        self._busy = 0
         self._delivering = asyncio.Event()
         self._delivering.set()
         self._commits = asyncio.Lock()
         self._drain_timeout_s = drain_timeout_s
-
-    async def events(self, events: AsyncIterator[T]) -> AsyncIterator[T]:
-        """The stream's events, each counted as in hand from its arrival to its ack.
-
-        Faust acks the previous event at the start of the next ``__anext__``,
-        before it awaits anything (an agent acking by hand, like the router,
-        acks before it asks for the next), so no commit fits between leaving
-        the count and the ack.
-        """
-        async for item in events:
-            self._busy += 1
-            try:
-                yield item
-            finally:
-                self._busy -= 1
 
     @property
     def delivering(self) -> bool:
@@ -76,10 +56,8 @@ class CommitGate:
         """Wait until messages may be handed over to the agents again."""
         await self._delivering.wait()
 
-    async def hold(
-        self, commit: Callable[[], Awaitable[T]], pending: Callable[[], int] = _nothing_pending
-    ) -> T:
-        """Run ``commit`` once no agent holds an event and ``pending()`` (unacked) is 0."""
+    async def hold(self, commit: Callable[[], Awaitable[T]], pending: Callable[[], int]) -> T:
+        """Run ``commit`` once ``pending()``, the messages not every agent has acked, is 0."""
         async with self._commits:
             self._delivering.clear()
             try:
@@ -92,13 +70,13 @@ class CommitGate:
         loop = asyncio.get_running_loop()
         started = loop.time()
         collected = started
-        while self._busy or pending():
+        while pending():
             now = loop.time()
             if now - started >= self._drain_timeout_s:
                 log.warning(
                     "Committing with %d events still unfinished after %.0fs: after a crash "
                     "their outputs may be delivered twice",
-                    max(self._busy, pending()),
+                    pending(),
                     self._drain_timeout_s,
                 )
                 return

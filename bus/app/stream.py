@@ -15,9 +15,9 @@ from bus.schemas.event import Event
 log = logging.getLogger(__name__)
 
 
-def events(stream: Any, runtime: Runtime, agent: str) -> AsyncIterator[Any]:
-    """The agent's events, measured and behind the runtime's commit gate."""
-    return observed(runtime.commit_gate.events(stream.events()), agent)
+def events(stream: Any, agent: str) -> AsyncIterator[Any]:
+    """The agent's events, measured."""
+    return observed(stream.events(), agent)
 
 
 async def decoded(
@@ -28,7 +28,7 @@ async def decoded(
     A message that is not a bus event goes to ``dead_letters`` (a Faust topic)
     with its original bytes and the reason; the stream goes on with the next.
     """
-    async for item in events(stream, runtime, agent):
+    async for item in events(stream, agent):
         message = item.message
         try:
             event = await runtime.decode(message.value)

@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bus.app.commit_gate import CommitGate
 
 
-async def _source(items: list[str], acked: list[str]) -> AsyncIterator[str]:
-    """Like a Faust stream: an event is acked when the next one is asked for."""
-    for item in items:
-        yield item
-        acked.append(item)
-
-
 async def test_a_commit_waits_until_the_agent_has_finished_and_acked_its_event() -> None:
     gate = CommitGate()
-    acked: list[str] = []
-    handled = asyncio.Event()
-    finish = asyncio.Event()
-    seen_at_commit: list[list[str]] = []
-
-    async def agent() -> None:
-        async for _ in gate.events(_source(["a"], acked)):
-            handled.set()
-            await finish.wait()  # outputs being sent
+    unacked = {"a"}  # handed over; the agent is sending its outputs
+    seen_at_commit: list[set[str]] = []
 
     async def commit() -> None:
-        seen_at_commit.append(list(acked))
+        seen_at_commit.append(set(unacked))
 
-    task = asyncio.create_task(agent())
-    await handled.wait()
-    committing = asyncio.create_task(gate.hold(commit))
+    committing = asyncio.create_task(gate.hold(commit, lambda: len(unacked)))
     await asyncio.sleep(0.05)
     assert not committing.done()  # "a" is still in hand
-    finish.set()
+    unacked.discard("a")  # the agent acks it
     await committing
-    await task
-    assert seen_at_commit == [["a"]]
+    assert seen_at_commit == [set()]
 
 
 async def test_delivery_pauses_until_events_other_agents_have_not_acked_are_finished() -> None:

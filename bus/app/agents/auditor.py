@@ -69,7 +69,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
     )
 
     async def auditor(stream: Any) -> None:
-        async for item in events(stream, runtime, NAME):
+        async for item in events(stream, NAME):
             message = _audited(item.message)
             if is_replay(message.headers):
                 continue
@@ -79,7 +79,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
             await intake.send(key=chain_key(message), value=value, partition=partition)
 
     async def audit_chain(stream: Any) -> None:
-        async for item in events(stream, runtime, CHAIN):
+        async for item in events(stream, CHAIN):
             message = item.message
             entry = await decode_entry(
                 await runtime.codec(), message.partition, message.offset, message.value

@@ -53,7 +53,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         return outputs[name]
 
     async def escalator(stream: Any) -> None:
-        async for item in events(stream, runtime, NAME):
+        async for item in events(stream, NAME):
             message = item.message
             is_action = message.topic == topics.escalation_actions
             try:

@@ -42,8 +42,7 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         # Messages are acked by hand once their batch's state is written, so a commit
         # never covers a message whose decision is not on record.
         stream.enable_acks = False
-        gated = runtime.commit_gate.events(stream.events())
-        async for batch in at_hand(gated, buffered(stream), MAX_BATCH):
+        async for batch in at_hand(stream.events(), buffered(stream), MAX_BATCH):
             states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
             producer = await producer_of(app)
             handled: list[Any] = []
