@@ -1,13 +1,12 @@
 """Settings of Faust's consumer that its App options cannot reach, applied by ``create_app``.
 
-Faust builds its consumer with ``fetch_max_wait_ms=1500``, and aiokafka sends
-one fetch at a time to a broker, leaving out the partitions whose records it
-still holds. While the router works through a batch, the fetch in flight
-often covers only idle partitions (the service-update topic, the echo agent's
-heartbeats), so the broker holds it for 1.5 s and the assistants' partitions
-that were just drained wait for it. ``make bench`` measured p50 latencies of
-0.1-1.6 s at 200 events/s because of this. A short wait bounds that delay; a
-fetch that finds records returns at once either way.
+Faust builds its consumer with ``fetch_max_wait_ms=1500``. While the router
+works through a batch, the fetch in flight often covers only idle partitions
+(the service-update topic, the echo agent's heartbeats), so the broker holds
+it for 1.5 s and the assistants' partitions that were just drained wait for
+it: ``make bench`` measured p50 latencies of 0.1-1.6 s at 200 events/s
+because of this. The worker uses the bus's short wait
+(``bus.kafka.connection.FETCH_MAX_WAIT_MS``) like its other consumers.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-FETCH_MAX_WAIT_MS = 20
+from bus.kafka.connection import FETCH_MAX_WAIT_MS
+
 _APPLIED = "_bus_fetch_wait"
 
 

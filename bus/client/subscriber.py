@@ -16,7 +16,7 @@ from aiokafka.errors import ConsumerStoppedError
 from bus.client.dedup import RecentIds
 from bus.deadletters import DeadLetter
 from bus.errors import DecodeError, RegistryError
-from bus.kafka.connection import client_kwargs
+from bus.kafka.connection import FETCH_MAX_WAIT_MS, client_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import CloudEventAttributes, Headers, parse_ce_headers
 from bus.schemas.codec import AvroCodec
@@ -83,6 +83,7 @@ class Subscriber(AsyncResource):
             enable_auto_commit=False,
             auto_offset_reset=auto_offset_reset,
             isolation_level="read_committed",
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
         self._dead_letters: AIOKafkaProducer | None = None
         self._max_records = max_records

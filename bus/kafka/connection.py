@@ -14,6 +14,17 @@ from typing import Any
 from bus.errors import ConfigurationError
 from bus.settings import Settings
 
+FETCH_MAX_WAIT_MS = 20
+"""How long the broker may hold a fetch that finds no records (aiokafka's default: 500 ms).
+
+aiokafka keeps one fetch in flight per broker and leaves out the partitions
+whose records it still holds. When that fetch covers only idle partitions,
+the broker holds it for the whole wait, and new records of the busy
+partitions wait behind it: ``make bench`` measured a p95 of 400 ms at 200
+events/s for a subscriber to the inboxes. A fetch that finds records returns
+at once either way; the price is a few idle fetches a second.
+"""
+
 
 def security_kwargs(settings: Settings) -> dict[str, Any]:
     """aiokafka keyword arguments for the settings' security protocol (empty for PLAINTEXT)."""

@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.app.runtime import Runtime
 from bus.errors import DecodeError
+from bus.kafka.connection import FETCH_MAX_WAIT_MS
 from bus.schemas.event import Event
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class ReplyFeed:
                 group_id=None,
                 enable_auto_commit=False,
                 isolation_level="read_committed",
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             )
             try:
                 await consumer.start()

@@ -21,7 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
-from bus.kafka.connection import security_kwargs
+from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
@@ -76,6 +76,7 @@ class RasaBridge(AsyncResource):
                 group_id=self.group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             )
             try:
                 await consumer.start()

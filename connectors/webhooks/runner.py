@@ -20,7 +20,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
-from bus.kafka.connection import security_kwargs
+from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
@@ -80,6 +80,7 @@ class AuthorityDelivery:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 isolation_level="read_committed",
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             )
             try:
                 await consumer.start()
