@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from weakref import WeakSet
 
@@ -227,55 +227,8 @@ def _hold_before_skipped(
     return new_offset
 
 
-async def _hand_over(consumer: Any, delivery: Coroutine[Any, Any, Any]) -> None:
-    """Faust's ``wait_first(callback(message), suspend_flow.wait())``, cheaper when it can be.
-
-    ``wait_first`` starts four tasks for every message (the delivery, and
-    waits on the flow being suspended and on the consumer stopping or
-    crashing), waits for the first, and cancels the rest: in a profile of a
-    pass-through agent, more than a third of its CPU per event. A delivery
-    that does not block, the common case, finishes in its first step, so the
-    step is taken here; only a delivery that blocks (a full stream queue) is
-    finished under ``wait_first``, raced against a suspended flow as before.
-    """
-    try:
-        blocked_on = delivery.send(None)
-    except StopIteration:
-        return
-    await consumer.wait_first(_resumed(delivery, blocked_on), consumer.suspend_flow.wait())
-
-
-async def _resumed(delivery: Coroutine[Any, Any, Any], blocked_on: Any) -> Any:
-    """Run ``delivery`` on from the future its first step yielded, as its own task would.
-
-    A cancellation (the flow was suspended) or a failure of that future is
-    thrown into the delivery where it waits.
-    """
-    while True:
-        try:
-            if blocked_on is None:
-                await asyncio.sleep(0)  # a bare yield: give the loop a turn
-            else:
-                blocked_on._asyncio_future_blocking = False  # taken, as a task takes it
-                await blocked_on
-        except BaseException as exc:
-            try:
-                blocked_on = delivery.throw(exc)
-            except StopIteration as done:
-                return done.value
-            continue
-        try:
-            blocked_on = delivery.send(None)
-        except StopIteration as done:
-            return done.value
-
-
 async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
-    """Faust's fetch loop, without records fetched before a seek (3) or unread holes (4).
-
-    It also hands a message over without starting tasks when the streams'
-    queues have room (see ``_hand_over``).
-    """
+    """Faust's fetch loop, without records fetched before a seek (3) or unread holes (4)."""
     callback = self.callback
     get_read_offset = self._read_offset.__getitem__
     set_read_offset = self._read_offset.__setitem__
@@ -327,7 +280,7 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
                         await self.commit()
                     if gate is not None and not gate.delivering:
                         await gate.delivery()  # an exactly-once commit drains what was handed over
-                    await _hand_over(self, callback(message))
+                    await self.wait_first(callback(message), self.suspend_flow.wait())
                     set_read_offset(tp, offset)
             self.diag.unset_flag(faust_consumer.CONSUMER_FETCHING)
     except self.consumer_stopped_errors:

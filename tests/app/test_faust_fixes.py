@@ -1,8 +1,7 @@
-"""Faust's corrections: skipped messages are never committed unseen; hand-over is cheap."""
+"""Faust's skip path: a message one agent's stream skipped is never committed unseen."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
@@ -84,77 +83,3 @@ def test_an_agent_finishing_its_event_during_a_rebalance_acks_it(
     _handing(monkeypatch, message)
     assert _ack_through_fixes(consumer, message) == [7]
     assert faust_fixes._skipped(consumer, TOPIC_PARTITION) == set()
-
-
-class _Consumer:
-    """Faust's consumer as ``_hand_over`` sees it: ``wait_first`` races the flow's suspension."""
-
-    def __init__(self) -> None:
-        self.suspend_flow = asyncio.Event()
-        self.waits = 0
-
-    async def wait_first(self, *coros: Any) -> None:
-        self.waits += 1
-        tasks = [asyncio.ensure_future(coro) for coro in coros]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        for task in done:
-            task.result()
-
-
-async def test_a_delivery_that_does_not_block_is_handed_over_without_tasks() -> None:
-    consumer, delivered = _Consumer(), []
-
-    async def deliver() -> None:
-        delivered.append(1)
-
-    await faust_fixes._hand_over(consumer, deliver())
-    assert delivered == [1] and consumer.waits == 0
-
-
-async def test_a_delivery_that_blocks_finishes_once_the_stream_has_room() -> None:
-    consumer, delivered = _Consumer(), []
-    room = asyncio.get_running_loop().create_future()
-
-    async def deliver() -> None:
-        await asyncio.sleep(0)
-        delivered.append(await room)
-
-    handing = asyncio.create_task(faust_fixes._hand_over(consumer, deliver()))
-    await asyncio.sleep(0.01)
-    assert not handing.done() and delivered == []
-    room.set_result("put")
-    await handing
-    assert delivered == ["put"] and consumer.waits == 1
-
-
-async def test_a_blocked_delivery_is_abandoned_when_the_flow_is_suspended() -> None:
-    consumer, outcome = _Consumer(), []
-
-    async def deliver() -> None:
-        try:
-            await asyncio.Event().wait()  # a full queue that never drains
-        except asyncio.CancelledError:
-            outcome.append("cancelled")
-            raise
-
-    handing = asyncio.create_task(faust_fixes._hand_over(consumer, deliver()))
-    await asyncio.sleep(0.01)
-    consumer.suspend_flow.set()
-    await asyncio.wait_for(handing, 1)
-    assert outcome == ["cancelled"]
-
-
-async def test_a_failure_while_blocked_reaches_the_fetch_loop() -> None:
-    consumer = _Consumer()
-    broken = asyncio.get_running_loop().create_future()
-
-    async def deliver() -> None:
-        await broken
-
-    handing = asyncio.create_task(faust_fixes._hand_over(consumer, deliver()))
-    await asyncio.sleep(0.01)
-    broken.set_exception(RuntimeError("queue closed"))
-    with pytest.raises(RuntimeError, match="queue closed"):
-        await handing
