@@ -64,6 +64,7 @@ async def at_hand(
                     ended = True
                     break
             yield batch
+            del batch  # nothing handed on stays alive here while the next is awaited
             if ended:
                 return
     finally:

@@ -43,20 +43,26 @@ def register(app: Any, runtime: Runtime, catalogue: Catalogue) -> None:
         # never covers a message whose decision is not on record.
         stream.enable_acks = False
         async for batch in at_hand(stream.events(), buffered(stream), MAX_BATCH):
-            states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
-            producer = await producer_of(app)
-            handled: list[Any] = []
-            async for item in observed(_current(batch, app), NAME):
-                stream._set_current_event(item)  # the table's partition is the message's
-                await _handle(item, states, producer)
-                handled.append(item)
-            for subject, state, item in states.changes():
-                stream._set_current_event(item)
-                subjects[subject] = _dump(state)
-            for item in handled:
-                stream._set_current_event(item)  # an ack of a handled event, not a skip
-                await stream.ack(item)
-            stream._set_current_event(None)
+            await _route(batch, stream)
+            # An idle router keeps no message alive: a stop waits until every message
+            # handed over is acked or gone, and another agent may not ack it (a skip).
+            del batch
+
+    async def _route(batch: list[Any], stream: Any) -> None:
+        states: BatchStates[Any] = BatchStates(lambda subject: _load(subjects, subject))
+        producer = await producer_of(app)
+        handled: list[Any] = []
+        async for item in observed(_current(batch, app), NAME):
+            stream._set_current_event(item)  # the table's partition is the message's
+            await _handle(item, states, producer)
+            handled.append(item)
+        for subject, state, item in states.changes():
+            stream._set_current_event(item)
+            subjects[subject] = _dump(state)
+        for item in handled:
+            stream._set_current_event(item)  # an ack of a handled event, not a skip
+            await stream.ack(item)
+        stream._set_current_event(None)
 
     async def _handle(item: Any, states: BatchStates[Any], producer: Any) -> None:
         message = item.message
