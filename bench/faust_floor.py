@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import faust
-from faust.worker import Worker
 
 from bench.pipe import arguments
 from bus.app import faust_fixes, faust_tuning
 from bus.app.factory import THROUGHPUT, faust_broker
+from bus.cli.worker import faust_worker
 
 
 def create_app(bootstrap_servers: str, source: str, sink: str, group: str) -> Any:
@@ -48,9 +48,7 @@ def create_app(bootstrap_servers: str, source: str, sink: str, group: str) -> An
 def main() -> None:
     args = arguments(__doc__)
     app = create_app(args.bootstrap_servers, args.source, args.sink, args.group)
-    # Info, as ``bus worker`` logs: at warn or above Faust's terminal spinner turns the root
-    # logger to DEBUG, and every aiokafka debug record is built (a tenth of the loop's time).
-    Worker(app, loglevel="info", quiet=True).execute_from_commandline()
+    faust_worker(app, "info").execute_from_commandline()  # as ``bus worker`` runs it
 
 
 if __name__ == "__main__":

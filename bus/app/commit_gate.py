@@ -14,9 +14,10 @@ behind the router).
 
 The gate therefore pauses the consumer's hand-over of new messages, waits
 until every message handed over has been acked by every agent (an event an
-agent still holds is one of them), commits, and resumes. If that takes longer than
-``DRAIN_TIMEOUT_S`` (an agent stuck on one event), it commits anyway and says
-so: what follows is at-least-once for those events, never a loss.
+agent still holds is one of them), commits, and resumes. If that takes
+longer than ``DRAIN_TIMEOUT_S`` (an agent stuck on one event), it commits
+anyway and says so: what follows is at-least-once for those events, never a
+loss.
 """
 
 from __future__ import annotations
