@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AGENTS = ("router", "echo", "auditor", "escalator")
-"""Every agent ``bus worker`` can run; ``Settings.agents`` picks some (bus.app.factory checks)."""
+"""Every processor ``bus worker`` can run; ``Settings.agents`` picks some."""
 
 
 class Settings(BaseSettings):
@@ -40,14 +40,25 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "deploy" / "catalogue" / "agencies.yaml",
         description="The authority catalogue: authorities, their topics and routing rules.",
     )
-    app_id: str = Field("agency-bus", description="Faust application id and consumer group.")
+    app_id: str = Field(
+        "agency-bus",
+        description="The worker's consumer group, and the prefix of its changelog topics and "
+        "transactional ids.",
+    )
+    worker_id: str | None = Field(
+        None,
+        description="This worker's stable identity in its group (static membership and its "
+        "transactional id); default: the host name and the worker's slot in worker_dir.",
+    )
     agents: Annotated[tuple[str, ...], NoDecode] = Field(
         AGENTS,
         description="The agents `bus worker` runs, comma separated (router, echo, auditor, "
         "escalator): one worker per role runs under its own principal and its own app_id.",
     )
     worker_dir: Path | None = Field(
-        None, description="Faust table state; defaults to <home>/worker/<app_id>."
+        None,
+        description="The worker's local files (one locked slot per worker process); "
+        "defaults to <home>/worker/<app_id>.",
     )
     topic_partitions: int = Field(4, ge=1, description="Partitions of the bus's own topics.")
     dead_letter_topic: str = Field("bus.deadletters", description="Where bad input goes.")
@@ -58,7 +69,14 @@ class Settings(BaseSettings):
     registry_topic: str = Field("_schemas", description="Compacted topic holding the schemas.")
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     session_timeout_s: float = Field(
-        15.0, gt=0, description="How soon the group notices a dead worker and rebalances."
+        10.0, gt=0, description="How soon the group notices a dead worker and rebalances."
+    )
+    commit_interval_s: float = Field(
+        0.1,
+        gt=0,
+        description="How often the worker commits: under exactly_once each transaction spans "
+        "this long (outputs are invisible to read_committed consumers until then); under "
+        "at_least_once it bounds what is processed again after a crash.",
     )
     metrics_host: str = Field("127.0.0.1", description="Interface the worker's /metrics binds to.")
     metrics_port: int = Field(9101, description="Port of the worker's /metrics endpoint.")

@@ -1,6 +1,6 @@
 """Appending to the audit chains: one head per audit partition, checkpoints on the way.
 
-Kafka is injected (``recover``, ``send``), so this runs without Faust in tests. A
+Kafka is injected (``recover``, ``send``), so this runs without a broker in tests. A
 head is never guessed: the first append to a partition after a start or a
 rebalance reads the chain's last record from the audit topic itself, so a
 restarted worker continues the chain instead of forking it.
@@ -21,8 +21,8 @@ from bus.audit.record import RecordHasher
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[int, str, dict[str, Any]], Awaitable[Awaitable[Any]]]
-"""``send(partition, type_name, record)``: queue a message; returns its delivery future."""
+Send = Callable[[int, str, dict[str, Any]], Awaitable[Awaitable[int]]]
+"""``send(partition, type_name, record)``: queue a message; returns a future of its offset."""
 Recover = Callable[[int], Awaitable[bytes]]
 """``recover(partition)``: the hash of the last record in that audit partition (zeros if none)."""
 
@@ -32,7 +32,7 @@ class _Head:
     hash: bytes
     since_checkpoint: int = 0
     last_checkpoint: float = 0.0
-    delivery: Awaitable[Any] | None = None
+    delivery: Awaitable[int] | None = None
 
 
 class ChainWriter:
@@ -97,10 +97,8 @@ class ChainWriter:
                 return None
             head_hash, delivery = head.hash, head.delivery
             head.since_checkpoint, head.last_checkpoint = 0, self._clock()
-            metadata = await delivery
-            checkpoint = self._signer.sign(
-                partition, int(metadata.offset), head_hash, datetime.now(UTC)
-            )
+            offset = await delivery
+            checkpoint = self._signer.sign(partition, int(offset), head_hash, datetime.now(UTC))
             await self._send(partition, "checkpoint", checkpoint)
             return checkpoint
 

@@ -1,43 +1,30 @@
-"""``bus worker``: run the bus's Faust agents against the configured broker."""
+"""``bus worker``: run the bus's stream processors against the configured broker."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+import logging
 
-from bus.app.factory import create_app, worker_topics
-from bus.kafka.admin import ensure_topics
-from bus.kafka.connection import security_kwargs
-from bus.metrics.http import serve_metrics
 from bus.settings import Settings
-
-
-def faust_worker(app: Any, loglevel: str) -> Any:
-    """Faust's worker, without its terminal spinner.
-
-    At log level warn or above the spinner sets the root logger to DEBUG (so it
-    can spin on every record): each aiokafka debug record is then built and
-    dropped, about a tenth of a worker's time in a profile.
-    """
-    from faust.worker import Worker
-
-    worker = Worker(app, loglevel=loglevel, quiet=True)
-    worker.spinner = None
-    return worker
+from bus.worker.build import run_worker
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    settings.worker_data_dir.mkdir(parents=True, exist_ok=True)
-    topics = worker_topics(settings)
-    asyncio.run(ensure_topics(settings.bootstrap_servers, topics, **security_kwargs(settings)))
-    app, _runtime = create_app(settings)
-    serve_metrics(settings.metrics_host, settings.metrics_port)
-    faust_worker(app, args.loglevel).execute_from_commandline()
+    logging.getLogger().setLevel(args.loglevel.upper())
+    asyncio.run(run_worker(settings))
     return 0
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("worker", help="run the bus's agents (Faust worker)")
-    parser.add_argument("--loglevel", default="info", help="worker log level (default info)")
+    parser = commands.add_parser(
+        "worker",
+        help="run the bus's stream processors (router, auditor, escalator, echo; BUS_AGENTS)",
+    )
+    parser.add_argument(
+        "--loglevel",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log level of the worker (default info)",
+    )
     parser.set_defaults(func=_worker)

@@ -1,9 +1,9 @@
 """How every component connects to Kafka: one place that turns Settings into client options.
 
 Producers, consumers and admin clients of aiokafka take the same security
-keywords, and Faust takes a credentials object; both come from here so a
-secured cluster needs nothing but ``BUS_SECURITY_PROTOCOL``,
-``BUS_SASL_USERNAME`` and ``BUS_SASL_PASSWORD``.
+keywords, and the worker's librdkafka clients (confluent-kafka) a config
+dictionary; both come from here so a secured cluster needs nothing but
+``BUS_SECURITY_PROTOCOL``, ``BUS_SASL_USERNAME`` and ``BUS_SASL_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -51,16 +51,17 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
     return {"bootstrap_servers": settings.bootstrap_servers, **security_kwargs(settings)}
 
 
-def faust_credentials(settings: Settings) -> Any:
-    """Faust's ``broker_credentials`` for the settings, or None on PLAINTEXT."""
+def librdkafka_config(settings: Settings) -> dict[str, Any]:
+    """Bootstrap servers and security properties for a confluent-kafka (librdkafka) client."""
+    config: dict[str, Any] = {"bootstrap.servers": settings.bootstrap_servers}
     kwargs = security_kwargs(settings)
-    if not kwargs:
-        return None
-    import faust
-
-    return faust.SASLCredentials(
-        username=kwargs["sasl_plain_username"],
-        password=kwargs["sasl_plain_password"],
-        mechanism=kwargs["sasl_mechanism"],
-        ssl_context=kwargs.get("ssl_context"),
-    )
+    if kwargs:
+        config.update(
+            {
+                "security.protocol": kwargs["security_protocol"],
+                "sasl.mechanism": kwargs["sasl_mechanism"],
+                "sasl.username": kwargs["sasl_plain_username"],
+                "sasl.password": kwargs["sasl_plain_password"],
+            }
+        )
+    return config

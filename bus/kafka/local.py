@@ -295,6 +295,9 @@ class LocalKafka:
             "transaction.state.log.replication.factor": str(replication),
             "transaction.state.log.min.isr": min_isr,
             "transaction.state.log.num.partitions": "4",
+            # A dead worker's open transaction holds its partitions until the coordinator
+            # aborts it: look for timed-out transactions every second, not every 10 s.
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms": "1000",
             "share.coordinator.state.topic.replication.factor": str(replication),
             "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from bus.metrics import agents
 from bus.metrics.definitions import CONSUMER_LAG
 
 Partition = tuple[str, int]
@@ -18,32 +18,39 @@ def lags(
     result: dict[Partition, int] = {}
     for key, end in highwaters.items():
         position = positions.get(key)
-        if end is not None and position is not None:
+        if end is not None and position is not None and end >= 0 and position >= 0:
             result[key] = max(0, int(end) - int(position))
     return result
 
 
 class LagSampler:
-    """Sets ``bus_consumer_lag_messages`` from a Faust consumer; forgets revoked partitions."""
+    """Sets ``bus_consumer_lag_messages`` from a librdkafka consumer; forgets revoked partitions.
 
-    def __init__(self) -> None:
+    The log ends come from the fetch responses librdkafka already has (no request
+    to the broker); the position is what the loop handled, else the consumer's.
+    """
+
+    def __init__(self, consumer: Any, interval_s: float) -> None:
+        self._consumer = consumer
+        self._interval = interval_s
+        self._next = 0.0
         self._shown: set[Partition] = set()
 
-    async def sample(self, consumer: Any) -> dict[Partition, int]:
-        tps = list(consumer.assignment())
-        ends = await consumer.highwaters(*tps) if tps else {}
-        highwaters = {(tp.topic, tp.partition): end for tp, end in ends.items()}
-        positions: dict[Partition, int | None] = {}
-        for tp in tps:
-            key = (tp.topic, tp.partition)
-            # What the agents finished, else (nothing handled since the assignment) the
-            # consumer's fetch position, which starts at the committed offset.
-            positions[key] = agents.processed.get(key)
-            if positions[key] is None:
-                positions[key] = await consumer.position(tp)
-        current = lags(highwaters, positions)
-        self.show(current)
-        return current
+    def sample(self, handled: Mapping[Partition, int]) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self._interval
+        assigned = self._consumer.assignment()
+        highwaters: dict[Partition, int | None] = {}
+        for tp in assigned:
+            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            highwaters[(tp.topic, tp.partition)] = high
+        positions: dict[Partition, int | None] = {
+            (tp.topic, tp.partition): tp.offset for tp in self._consumer.position(assigned)
+        }
+        positions.update({key: offset for key, offset in handled.items() if key in positions})
+        self.show(lags(highwaters, positions))
 
     def show(self, current: Mapping[Partition, int]) -> None:
         for topic, partition in self._shown - set(current):

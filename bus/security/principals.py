@@ -13,10 +13,10 @@ router uses the worker's ``app_id``.
 
 Workers: ``bus worker`` runs the agents ``BUS_AGENTS`` selects; one worker
 per role runs under that role's principal (``ROLES``). Each gets exactly the
-topics ``bus.app.agent_topics`` says its agents use, CREATE only on topics
+topics ``bus.catalogue.agent_topics`` says its agents use, CREATE only on topics
 outside the catalogue (the catalogue's are the admin's, ``bus topics apply``),
-and everything starting with its app id (Faust's changelogs, leader topic,
-group and transactional ids): ``settings.app_id`` for the router, an app id
+and everything starting with its app id (the worker's changelogs, group and
+transactional ids): ``settings.app_id`` for the router, an app id
 starting with the principal's name for the others (``BUS_APP_ID=auditor``).
 """
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from bus.app.agent_topics import agent_topics
 from bus.catalogue import Catalogue
+from bus.catalogue.agent_topics import agent_topics
 from bus.settings import Settings
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -151,7 +151,7 @@ def principals(catalogue: Catalogue, settings: Settings) -> list[Principal]:
 
 
 WORKER_ROLES = {
-    "router": "bus component: the worker's router and echo agents (BUS_AGENTS=router,echo)",
+    "router": "bus component: the worker's router and echo processors (BUS_AGENTS=router,echo)",
     "auditor": "bus component: writes the audit log (BUS_AGENTS=auditor, BUS_APP_ID=auditor)",
     "escalator": "bus component: escalation cases for human officials "
     "(BUS_AGENTS=escalator, BUS_APP_ID=escalator)",
@@ -161,9 +161,8 @@ WORKER_ROLES = {
 def _worker(name: str, app_id: str, catalogue: Catalogue, settings: Settings) -> Principal:
     """A worker role: its agents' topics, and everything named after its app id.
 
-    Faust names its own topics (changelogs, the leader topic) and, under
-    ``exactly_once``, its transactional ids after the app id, which is also
-    the consumer group.
+    The worker names its changelog topics and, under ``exactly_once``, its
+    transactional ids after the app id, which is also the consumer group.
     """
     on_catalogue = {spec.name for spec in catalogue.topic_specs()}
     grants = _Grants(name)

@@ -20,12 +20,12 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from bus.app.runtime import Runtime
 from bus.deadletters import DeadLetter
 from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers
 from bus.schemas.event import Event
+from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 

@@ -19,10 +19,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from bus.app.runtime import Runtime
 from bus.errors import DecodeError
 from bus.kafka.connection import FETCH_MAX_WAIT_MS
 from bus.schemas.event import Event
+from bus.schemas.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0

@@ -22,12 +22,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bus.app.runtime import Runtime
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
 from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.http import add_metrics_route, http_metrics
+from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json

@@ -38,7 +38,12 @@ async def _write_chain(
     await consumer.start()
 
     async def send(partition: int, kind: str, data: dict[str, Any]) -> Any:
-        return await producer.send(topic, encode(codec, kind, data), partition=partition)
+        delivery = await producer.send(topic, encode(codec, kind, data), partition=partition)
+
+        async def offset() -> int:
+            return int((await delivery).offset)
+
+        return asyncio.ensure_future(offset())
 
     async def recover(partition: int) -> bytes:
         return await last_head(consumer, codec, topic, partition)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.audit import ROUTER_AGENTS, agents, has_auditor, why_unavailable, worker_env
-from bus.app.agent_topics import selected_agents
+from bus.catalogue.agent_topics import selected_agents
 from bus.settings import AGENTS, Settings
 
 

@@ -22,7 +22,7 @@ def test_lag_is_log_end_minus_next_offset_and_never_negative() -> None:
 
 def test_partitions_no_longer_assigned_disappear_from_the_gauge() -> None:
     topic = f"lag-{uuid.uuid4().hex[:8]}"
-    sampler = LagSampler()
+    sampler = LagSampler(consumer=None, interval_s=1.0)
     sampler.show({(topic, 0): 3, (topic, 1): 0})
     assert _gauge(topic, 0) == 3
     assert _gauge(topic, 1) == 0

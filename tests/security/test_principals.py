@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bus.app.agent_topics import agent_topics
+from bus.catalogue.agent_topics import agent_topics
 from bus.catalogue import load_catalogue
 from bus.security.apply import plan
 from bus.security.principals import (

@@ -1,8 +1,9 @@
-"""Which topics each agent of ``bus worker`` reads, writes and creates, and which agents run.
+"""Which topics each processor of ``bus worker`` reads, writes and creates, and which run.
 
-Pure: ``bus.app.factory`` creates a worker's topics from it and
+Pure: ``bus.worker.build`` creates a worker's topics from it and
 ``bus.security.principals`` grants each role's principal exactly these topics,
-so the two cannot drift apart.
+so the two cannot drift apart. A processor's state store is a compacted
+changelog topic ``<app_id>-<store>-changelog``, partitioned like its inputs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ class AgentTopics:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     own: tuple[TopicSpec, ...] = ()
+
+
+STORES = {"router": "router-subjects", "escalator": "escalator-conversations"}
+"""The state store of each processor that keeps state."""
+
+
+def changelog_topic(settings: Settings, store: str) -> str:
+    return f"{settings.app_id}-{store}-changelog"
+
+
+def _changelog(settings: Settings, agent: str, partitions: int) -> TopicSpec:
+    config = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    name = changelog_topic(settings, STORES[agent])
+    return TopicSpec(name, partitions, settings.topic_replication_factor, config)
 
 
 def selected_agents(settings: Settings) -> tuple[str, ...]:
@@ -55,10 +70,14 @@ def agent_topics(agent: str, settings: Settings, catalogue: Catalogue) -> AgentT
             writes=(settings.echo_topic, settings.dead_letter_topic),
             own=tuple(own),
         )
+    specs = {spec.name: spec for spec in catalogue.topic_specs()}
+    conversations = specs[t.assistant_events].partitions
     if agent == "router":
+        changelog = _changelog(settings, agent, conversations)
         return AgentTopics(
-            reads=(t.assistant_events, t.service_updates),
-            writes=(*inboxes, *assistants, t.dead_letters),
+            reads=(t.assistant_events, t.service_updates, changelog.name),
+            writes=(*inboxes, *assistants, t.dead_letters, changelog.name),
+            own=(changelog,),
         )
     if agent == "auditor":
         intake = tuple(audit_specs(catalogue))
@@ -70,9 +89,18 @@ def agent_topics(agent: str, settings: Settings, catalogue: Catalogue) -> AgentT
             own=intake,
         )
     if agent == "escalator":
+        changelog = _changelog(settings, agent, conversations)
+        reads = (t.assistant_events, t.service_updates, t.escalation_actions, t.presence)
         return AgentTopics(
-            reads=(t.assistant_events, t.service_updates, t.escalation_actions, t.presence),
-            writes=(t.escalations, *assistants, t.escalation_actions, t.dead_letters),
+            reads=(*reads, changelog.name),
+            writes=(
+                t.escalations,
+                *assistants,
+                t.escalation_actions,
+                t.dead_letters,
+                changelog.name,
+            ),
+            own=(changelog,),
         )
     raise ConfigurationError(f"unknown agent {agent!r}; choose from {', '.join(AGENTS)}")
 

@@ -1,4 +1,4 @@
-"""BUS_AGENTS picks the agents a worker runs and the topics it creates, without a broker."""
+"""BUS_AGENTS picks the processors a worker runs and the topics it creates, without a broker."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bus.app.factory import create_app, worker_topics
 from bus.catalogue import load_catalogue
 from bus.errors import ConfigurationError
+from bus.schemas.runtime import Runtime
 from bus.settings import AGENTS, Settings
+from bus.worker.build import processors, worker_topics
+from bus.worker.outputs import Outputs
 
 CATALOGUE = load_catalogue(Settings().catalogue)
 
@@ -26,15 +28,35 @@ def test_bus_agents_is_comma_separated_and_defaults_to_every_agent(
     assert _settings(tmp_path).agents == ("router", "echo")
 
 
-def test_the_app_registers_only_the_chosen_agents_and_their_tables(tmp_path: Path) -> None:
-    app, _ = create_app(_settings(tmp_path, agents="router,echo"), CATALOGUE)
-    assert set(app.agents) == {"router", "echo"}
-    assert set(app.tables) == {"router-subjects"}
-    app, _ = create_app(_settings(tmp_path, agents="auditor"), CATALOGUE)
-    assert set(app.agents) == {"auditor", "audit-chain"}
-    assert set(app.tables) == set()
-    app, _ = create_app(_settings(tmp_path), CATALOGUE)
-    assert set(app.agents) == {"echo", "router", "auditor", "audit-chain", "escalator"}
+def _processors(settings: Settings) -> dict[str, set[str]]:
+    """Each chosen processor's name and the changelogs of its stores."""
+    outputs = Outputs({"bootstrap.servers": settings.bootstrap_servers}, None)
+    found = processors(settings, CATALOGUE, Runtime(settings), outputs)
+    return {p.name: {store.changelog for store in p.stores} for p in found}
+
+
+def test_the_worker_runs_only_the_chosen_processors_and_their_stores(tmp_path: Path) -> None:
+    assert _processors(_settings(tmp_path, agents="router,echo", app_id="a")) == {
+        "router": {"a-router-subjects-changelog"},
+        "echo": set(),
+    }
+    assert _processors(_settings(tmp_path, agents="auditor")) == {
+        "auditor": set(),
+        "audit-chain": set(),
+    }
+    every = _processors(_settings(tmp_path, app_id="b"))
+    assert set(every) == {"echo", "router", "auditor", "audit-chain", "escalator"}
+    assert every["escalator"] == {"b-escalator-conversations-changelog"}
+
+
+def test_each_changelog_is_a_compacted_topic_partitioned_like_the_conversations(
+    tmp_path: Path,
+) -> None:
+    specs = {spec.name: spec for spec in worker_topics(_settings(tmp_path, app_id="c"), CATALOGUE)}
+    events = specs[CATALOGUE.topics.assistant_events]
+    for name in ("c-router-subjects-changelog", "c-escalator-conversations-changelog"):
+        assert specs[name].partitions == events.partitions
+        assert specs[name].config["cleanup.policy"] == "compact"
 
 
 def test_worker_topics_are_only_those_of_the_chosen_agents(tmp_path: Path) -> None:
@@ -51,16 +73,17 @@ def test_worker_topics_are_only_those_of_the_chosen_agents(tmp_path: Path) -> No
     assert not {t.audit, "bus.heartbeats"} & escalator
     specs = {spec.name: spec for spec in CATALOGUE.topic_specs()}
     for spec in worker_topics(_settings(tmp_path, agents="escalator"), CATALOGUE):
-        assert spec == specs[spec.name]  # partitions and configs as the catalogue says
+        if not spec.name.endswith("-changelog"):
+            assert spec == specs[spec.name]  # partitions and configs as the catalogue says
 
 
 @pytest.mark.parametrize("agents", ["router,auditer", "router,nope,bogus"])
 def test_an_unknown_agent_is_a_configuration_error_naming_it(tmp_path: Path, agents: str) -> None:
     settings = _settings(tmp_path, agents=agents)
     unknown = [name for name in agents.split(",") if name not in AGENTS]
-    for build in (create_app, worker_topics):
+    for build in (_processors, lambda s: worker_topics(s, CATALOGUE)):
         with pytest.raises(ConfigurationError, match="BUS_AGENTS") as raised:
-            build(settings, CATALOGUE)
+            build(settings)
         assert all(repr(name) in str(raised.value) for name in unknown)
         assert "router, echo, auditor, escalator" in str(raised.value)
 

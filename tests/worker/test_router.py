@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 CONVERSATIONS = 2300  # ~10,500 events from assistants, plus the services' status updates
 TIMEOUT_S = 240.0
-READY = "Worker ready"  # what Faust logs once a rebalance is done
+READY = "Worker ready"  # what a worker logs once its partitions are assigned and restored
 
 
 async def _run(

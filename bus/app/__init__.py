@@ -1,1 +1,0 @@
-"""The bus's Faust application: thin agents over the plain logic in the other packages."""

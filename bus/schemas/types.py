@@ -1,0 +1,72 @@
+"""Every event type's full name, once: code names a type by constant, never by literal.
+
+The names are the Avro records' full names in ``schemas/`` (a test checks that
+each constant has a contract and each contract a constant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+NAMESPACE = "gov.agencybus."
+CONVERSATION = NAMESPACE + "conversation."
+SERVICE_REQUEST = NAMESPACE + "servicerequest."
+ESCALATION = NAMESPACE + "escalation."
+AUDIT = NAMESPACE + "audit."
+DEAD_LETTER_FAMILY = NAMESPACE + "deadletter."
+
+# audit
+AUDIT_CHECKPOINT = AUDIT + "AuditCheckpoint"
+AUDIT_LOG_ENTRY = AUDIT + "AuditLogEntry"
+AUDIT_RECORD = AUDIT + "AuditRecord"
+# conversation
+AUTHENTICATION_COMPLETED = CONVERSATION + "AuthenticationCompleted"
+AUTHENTICATION_REQUESTED = CONVERSATION + "AuthenticationRequested"
+CLIENT_LEFT = CONVERSATION + "ClientLeft"
+CONTACT_INFO_ANSWERED = CONVERSATION + "ContactInfoAnswered"
+CONTACT_INFO_REQUESTED = CONVERSATION + "ContactInfoRequested"
+CONVERSATION_ENDED = CONVERSATION + "ConversationEnded"
+CONVERSATION_RATED = CONVERSATION + "ConversationRated"
+CONVERSATION_STATUS_CHANGED = CONVERSATION + "ConversationStatusChanged"
+GREETING = CONVERSATION + "Greeting"
+HANDOFF_REQUESTED = CONVERSATION + "HandoffRequested"
+INTENT_CLASSIFIED = CONVERSATION + "IntentClassified"
+MESSAGE_READ = CONVERSATION + "MessageRead"
+MESSAGE_SENT = CONVERSATION + "MessageSent"
+OFFICIAL_PRESENCE_CHANGED = CONVERSATION + "OfficialPresenceChanged"
+PERMISSION_ANSWERED = CONVERSATION + "PermissionAnswered"
+PERMISSION_ASKED = CONVERSATION + "PermissionAsked"
+REDIRECTED = CONVERSATION + "Redirected"
+TAKEN_OVER = CONVERSATION + "TakenOver"
+UNAVAILABLE = CONVERSATION + "Unavailable"
+# deadletter
+DEAD_LETTER = DEAD_LETTER_FAMILY + "DeadLetter"
+# escalation
+CASE_ACTION_REJECTED = ESCALATION + "CaseActionRejected"
+CASE_ACTION_REQUESTED = ESCALATION + "CaseActionRequested"
+CASE_CLAIMED = ESCALATION + "CaseClaimed"
+CASE_OPENED = ESCALATION + "CaseOpened"
+CASE_RELEASED = ESCALATION + "CaseReleased"
+CASE_RESOLVED = ESCALATION + "CaseResolved"
+CASE_TRANSFERRED = ESCALATION + "CaseTransferred"
+SERVICE_LEVEL_BREACHED = ESCALATION + "ServiceLevelBreached"
+# servicerequest
+SERVICE_REQUEST_ACCEPTED = SERVICE_REQUEST + "ServiceRequestAccepted"
+SERVICE_REQUEST_COMPLETED = SERVICE_REQUEST + "ServiceRequestCompleted"
+SERVICE_REQUEST_CREATED = SERVICE_REQUEST + "ServiceRequestCreated"
+SERVICE_REQUEST_IN_PROGRESS = SERVICE_REQUEST + "ServiceRequestInProgress"
+SERVICE_REQUEST_NEEDS_INFORMATION = SERVICE_REQUEST + "ServiceRequestNeedsInformation"
+SERVICE_REQUEST_REJECTED = SERVICE_REQUEST + "ServiceRequestRejected"
+
+
+def short_name(type_name: str) -> str:
+    """``gov.agencybus.conversation.Greeting`` -> ``Greeting``."""
+    return type_name.rsplit(".", 1)[-1]
+
+
+def full_name(name: str, known: Iterable[str]) -> str | None:
+    """A full type name for ``name``, which may be short (``Greeting``); None if unknown."""
+    if name in known:
+        return name
+    matches = [full for full in known if short_name(full) == name]
+    return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,173 @@
+"""The worker's one producer: every output, changelog record and dead letter goes through it.
+
+Under exactly-once it is transactional (``transactional.id`` stable per
+worker, so a restarted worker fences its own earlier incarnation at once);
+the loop begins a transaction with the first record it sends and commits it
+with the consumed offsets. A thread serves the delivery reports, so the
+event loop never waits on them unless it asks (``tracked``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
+
+from bus.deadletters import DeadLetter
+from bus.metrics.agents import dead_lettered
+from bus.worker.record import Headers, Record
+
+log = logging.getLogger(__name__)
+
+Delivered = Callable[[KafkaError | None, Any], None]
+"""``delivered(error, message)``: librdkafka's delivery report, on the reporting thread."""
+
+TIMEOUT_S = 30.0
+TRANSACTION_TIMEOUT_MS = 10_000
+"""How long the coordinator lets a dead worker's open transaction hold its partitions."""
+
+
+class Outputs:
+    def __init__(self, config: dict[str, Any], transactional_id: str | None) -> None:
+        settings = {
+            **config,
+            "acks": "all",
+            "enable.idempotence": True,
+            # Records to one partition share a request: fewer, larger produce requests for
+            # a cost of at most 5 ms latency (the commit interval dominates under exactly-once).
+            "linger.ms": 5,
+            "batch.size": 256 * 1024,
+            # Java's and aiokafka's key hash: a conversation's records land in the partition
+            # every other client of the bus (Publisher, gateway, Kafka tools) picks for its key.
+            "partitioner": "murmur2_random",
+        }
+        if transactional_id is not None:
+            settings["transactional.id"] = transactional_id
+            settings["transaction.timeout.ms"] = TRANSACTION_TIMEOUT_MS
+        self._settings = settings
+        self._producer: Producer | None = None
+        self.transactional = transactional_id is not None
+        self.in_transaction = False
+        self.failure: KafkaError | None = None
+        self._stopped = threading.Event()
+        self._poller = threading.Thread(target=self._serve_reports, name="bus-deliveries")
+
+    @property
+    def producer(self) -> Producer:
+        if self._producer is None:
+            raise RuntimeError("Outputs.start() first")
+        return self._producer
+
+    def start(self) -> None:
+        """Blocking: fences an earlier producer with the same transactional id."""
+        self._producer = Producer(self._settings)
+        if self.transactional:
+            self.producer.init_transactions(TIMEOUT_S)
+        self._poller.start()
+
+    def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers | None = None,
+        *,
+        partition: int | None = None,
+        delivered: Delivered | None = None,
+    ) -> None:
+        """Queue a record; under exactly-once it joins the open transaction."""
+        if self.transactional and not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+        options: dict[str, Any] = {"on_delivery": delivered or self._report}
+        if headers:
+            options["headers"] = headers
+        if partition is not None:
+            options["partition"] = partition
+        while True:
+            try:
+                self.producer.produce(topic, value, key, **options)
+                return
+            except BufferError:  # the local queue is full: let deliveries drain it
+                self.producer.poll(0.05)
+
+    def tracked(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers | None = None,
+        *,
+        partition: int | None = None,
+    ) -> asyncio.Future[int]:
+        """Send now; the future gives the record's offset once the broker acknowledged it."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[int] = loop.create_future()
+
+        def delivered(error: KafkaError | None, message: Any) -> None:
+            self._report(error, message)
+            if error is None:
+                loop.call_soon_threadsafe(_settle, done, message.offset(), None)
+            else:
+                loop.call_soon_threadsafe(_settle, done, None, KafkaException(error))
+
+        self.send(topic, key, value, headers, partition=partition, delivered=delivered)
+        return done
+
+    def dead_letter(self, topic: str, record: Record, reason: str, error: str, agent: str) -> None:
+        letter = DeadLetter.of_record(record, reason, error, agent)
+        dead_lettered(agent, record.topic, reason)
+        log.warning(
+            "dead letter from %s: %s: %s", record.position, reason, error.splitlines()[0][:300]
+        )
+        self.send(topic, letter.key, letter.value, letter.kafka_headers())
+
+    def flush(self, timeout_s: float = TIMEOUT_S) -> int:
+        """Wait for every queued record's acknowledgement; returns how many are still out."""
+        return int(self.producer.flush(timeout_s))
+
+    def commit(self, offsets: list[TopicPartition], group_metadata: Any) -> None:
+        """Commit the open transaction with the consumed ``offsets`` (KIP-447)."""
+        if not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+        if offsets:
+            self.producer.send_offsets_to_transaction(offsets, group_metadata, TIMEOUT_S)
+        self.producer.commit_transaction(TIMEOUT_S)
+        self.in_transaction = False
+
+    def abort(self) -> None:
+        if self.in_transaction:
+            self.in_transaction = False
+            self.producer.abort_transaction(TIMEOUT_S)
+        self.failure = None
+
+    def close(self) -> None:
+        if self._producer is None:
+            return
+        self.flush()
+        self._stopped.set()
+        if self._poller.is_alive():
+            self._poller.join()
+
+    def _serve_reports(self) -> None:
+        while not self._stopped.is_set():
+            self.producer.poll(0.1)
+
+    def _report(self, error: KafkaError | None, message: Any) -> None:
+        if error is not None:
+            self.failure = error
+            log.error("Kafka did not take a record for %s: %s", message.topic(), error)
+
+
+def _settle(future: asyncio.Future[int], offset: int | None, exc: BaseException | None) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    elif offset is not None:
+        future.set_result(offset)
