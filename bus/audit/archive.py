@@ -17,10 +17,11 @@ from typing import Any
 
 import fastavro
 
-from bus.audit.record import AUDIT_LOG_ENTRY, ZERO_HASH
+from bus.audit.record import ZERO_HASH
 from bus.audit.verify import LogEntry
 from bus.errors import BusError
 from bus.schemas.contracts import Contract
+from bus.schemas.types import AUDIT_LOG_ENTRY
 
 NAME = re.compile(r"^audit-p(\d+)-(\d+)-(\d+)-([0-9a-f]{16})\.avro$")
 

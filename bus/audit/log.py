@@ -8,11 +8,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bus.audit.record import AUDIT_CHECKPOINT, AUDIT_RECORD, ZERO_HASH
+from bus.audit.record import ZERO_HASH
 from bus.audit.verify import LogEntry
 from bus.errors import BusError, DecodeError
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event
+from bus.schemas.types import AUDIT_CHECKPOINT, AUDIT_RECORD
 
 KIND_TYPES = {"record": AUDIT_RECORD, "checkpoint": AUDIT_CHECKPOINT}
 BATCH_MS = 500

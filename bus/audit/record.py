@@ -20,10 +20,8 @@ import fastavro
 
 from bus.schemas.contracts import Contract
 from bus.schemas.event import Event
+from bus.schemas.types import AUDIT_RECORD
 
-AUDIT_RECORD = "gov.agencybus.audit.AuditRecord"
-AUDIT_CHECKPOINT = "gov.agencybus.audit.AuditCheckpoint"
-AUDIT_LOG_ENTRY = "gov.agencybus.audit.AuditLogEntry"
 ZERO_HASH = bytes(32)
 RECORD_DOMAIN = b"agencybus-audit-record-v1\x00"
 UNDECODABLE = "undecodable:"

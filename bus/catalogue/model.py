@@ -10,6 +10,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -196,6 +197,8 @@ class Catalogue(_Strict):
     authorities: dict[str, Authority]
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     routing: RoutingRules = Field(default_factory=RoutingRules)
+    _owners: dict[str, Authority | None] = PrivateAttr(default_factory=dict)
+    """``authority_for_intent`` answers, remembered: the catalogue never changes."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -225,6 +228,11 @@ class Catalogue(_Strict):
 
     def authority_for_intent(self, intent: str) -> Authority | None:
         """The first matching routing rule, else the authority with the most specific claim."""
+        if intent not in self._owners:
+            self._owners[intent] = self._owner_of(intent)
+        return self._owners[intent]
+
+    def _owner_of(self, intent: str) -> Authority | None:
         for rule in self.routing.intents:
             if intent_matches(rule.match, intent):
                 return self.authority(rule.authority)

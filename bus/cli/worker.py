@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
+from types import FrameType
 
 from bus.settings import Settings
 from bus.worker.build import run_worker
@@ -12,8 +14,14 @@ from bus.worker.build import run_worker
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(args.loglevel.upper())
+    # Stopped while starting up, before the loop takes SIGTERM over: nothing is held yet.
+    signal.signal(signal.SIGTERM, _stopped_while_starting)
     asyncio.run(run_worker(settings))
     return 0
+
+
+def _stopped_while_starting(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -14,8 +13,8 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import ConsumerStoppedError
 
 from bus.client.dedup import RecentIds
-from bus.deadletters import DeadLetter
-from bus.errors import DecodeError, RegistryError
+from bus.deadletters import dead_letter
+from bus.errors import DecodeError
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, client_kwargs
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import CloudEventAttributes, Headers, parse_ce_headers
@@ -23,12 +22,12 @@ from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event
 from bus.schemas.registry_client import RegistryClient
+from bus.schemas.runtime import retrying
 from bus.settings import Settings
 
 log = logging.getLogger(__name__)
 
 OnError = Literal["dead-letter", "raise"]
-RETRY_MAX_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,16 +176,11 @@ class Subscriber(AsyncResource):
 
     async def _decode(self, value: bytes) -> Event:
         """Decode; waits out a registry outage rather than dead-lettering good data."""
-        delay = 0.2
-        while True:
-            try:
-                return await self.codec.decode_async(value)
-            except RegistryError as exc:
-                if exc.status < 500 or self._stopping:
-                    raise
-                log.warning("cannot fetch a writer schema yet (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
+        return await retrying(
+            lambda: self.codec.decode_async(value),
+            "fetch a writer schema",
+            stopping=lambda: self._stopping,
+        )
 
     def _rewind(self, record: Any) -> None:
         """Fetch ``record`` again next time, so an error raised on it does not skip it."""
@@ -195,7 +189,7 @@ class Subscriber(AsyncResource):
         self._consumer.seek(tp, record.offset)
 
     async def _dead_letter(self, record: Any, exc: DecodeError) -> None:
-        letter = DeadLetter.of_record(record, exc.reason, str(exc), f"subscriber:{self.group_id}")
+        letter = dead_letter(record, exc.reason, str(exc), f"subscriber:{self.group_id}")
         if self._dead_letters is None:
             producer = AIOKafkaProducer(
                 **client_kwargs(self.settings),
@@ -211,14 +205,6 @@ class Subscriber(AsyncResource):
             headers=letter.kafka_headers(),
         )
         self.dead_lettered += 1
-        log.warning(
-            "dead letter from %s[%s]@%s: %s: %s",
-            letter.topic,
-            letter.partition,
-            letter.offset,
-            letter.reason,
-            letter.error,
-        )
 
     def _forget(self, revoked: Iterable[TopicPartition]) -> None:
         """Drop what this member buffered or tracked for partitions it no longer owns."""

@@ -24,10 +24,10 @@ from bus.errors import BusError
 from bus.kafka.local import free_port
 from bus.officials.auth import new_token
 from bus.schemas.event import Event, new_event
+from bus.schemas.types import CONVERSATION as CONV
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, start_bus
 
-CONV = "gov.agencybus.conversation."
 TIMEOUT_S = 60.0
 OFFICIALS = ("demo-anna", "demo-bert")
 

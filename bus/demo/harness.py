@@ -20,8 +20,9 @@ from bus.demo.scenario import Scenario, status_updates
 from bus.errors import BusError
 from bus.kafka.admin import ensure_topics
 from bus.lifecycle import AsyncResource
-from bus.routing.router import CREATED, REDIRECTED, SERVICE_REQUEST
 from bus.schemas.event import Event
+from bus.schemas.types import REDIRECTED, SERVICE_REQUEST
+from bus.schemas.types import SERVICE_REQUEST_CREATED as CREATED
 from bus.settings import Settings
 from bus.supervise import Service
 
@@ -37,9 +38,16 @@ class Observed:
     answered: set[str] = field(default_factory=set)
     updates: set[str] = field(default_factory=set)
     redirected: Counter[str] = field(default_factory=Counter)
+    written_ms: list[int] = field(default_factory=list)
+    """When each new delivery was written (its Kafka timestamp), to time a recovery."""
 
     def duplicates(self) -> int:
         return sum(self.counts.values()) - len(self.counts)
+
+    def first_written_after(self, moment_s: float) -> float | None:
+        """Seconds from ``moment_s`` (Unix time) to the first delivery written after it."""
+        later = [ms / 1000 for ms in self.written_ms if ms / 1000 > moment_s]
+        return min(later) - moment_s if later else None
 
 
 class Harness(AsyncResource):
@@ -148,6 +156,7 @@ class Harness(AsyncResource):
         if seen.counts[(topic, eid)] > 1:
             return
         seen.order[(topic, message.key or b"")].append(eid)  # type: ignore[attr-defined]
+        seen.written_ms.append(message.timestamp)  # type: ignore[attr-defined]
         if "bus_dlq_reason" in headers:
             seen.reasons[eid] = headers["bus_dlq_reason"]
         elif kind == REDIRECTED and eid not in self.scenario.expected:

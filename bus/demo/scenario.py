@@ -15,9 +15,9 @@ from typing import Any
 
 from bus.catalogue import Authority, Catalogue
 from bus.schemas.event import Event, new_event
+from bus.schemas.types import CONVERSATION as CONV
+from bus.schemas.types import SERVICE_REQUEST as SR
 
-CONV = "gov.agencybus.conversation."
-SR = "gov.agencybus.servicerequest."
 KINDS = ("answered", "redirected", "service-request")
 """Every tenth conversation is unroutable; the others cycle through these."""
 

@@ -18,13 +18,14 @@ from bus.escalation import case as transitions
 from bus.escalation import events
 from bus.escalation.availability import unavailability
 from bus.escalation.case import Case
-from bus.escalation.policy import INTENT, Escalate, evaluate, overdue
+from bus.escalation.policy import Escalate, evaluate, overdue
 from bus.escalation.presence import PresenceBoard
 from bus.escalation.state import ConversationState
 from bus.schemas.event import Event
+from bus.schemas.types import CLIENT_LEFT, CONVERSATION_ENDED, REDIRECTED
+from bus.schemas.types import INTENT_CLASSIFIED as INTENT
 
-REDIRECTED = events.CONVERSATION + "Redirected"
-ENDINGS = frozenset({events.CONVERSATION + "ConversationEnded", events.CONVERSATION + "ClientLeft"})
+ENDINGS = frozenset({CONVERSATION_ENDED, CLIENT_LEFT})
 
 
 @dataclass(frozen=True)

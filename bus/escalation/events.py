@@ -8,10 +8,9 @@ from typing import Any
 
 from bus.escalation.case import Case
 from bus.schemas.event import Event, new_event
+from bus.schemas.types import CONVERSATION, ESCALATION
 
 SOURCE = "bus:escalator"
-ESCALATION = "gov.agencybus.escalation."
-CONVERSATION = "gov.agencybus.conversation."
 
 
 def at(ms: int) -> datetime:

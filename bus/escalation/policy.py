@@ -14,14 +14,12 @@ from typing import Any
 from bus.catalogue.escalation import EscalationPolicy
 from bus.catalogue.names import intent_matches
 from bus.schemas.event import Event
-
-CONVERSATION = "gov.agencybus.conversation."
-SERVICE_REQUEST = "gov.agencybus.servicerequest."
-HANDOFF = CONVERSATION + "HandoffRequested"
-INTENT = CONVERSATION + "IntentClassified"
-MESSAGE = CONVERSATION + "MessageSent"
-RATED = CONVERSATION + "ConversationRated"
-REQUEST_CREATED = SERVICE_REQUEST + "ServiceRequestCreated"
+from bus.schemas.types import CONVERSATION_RATED as RATED
+from bus.schemas.types import HANDOFF_REQUESTED as HANDOFF
+from bus.schemas.types import INTENT_CLASSIFIED as INTENT
+from bus.schemas.types import MESSAGE_SENT as MESSAGE
+from bus.schemas.types import SERVICE_REQUEST
+from bus.schemas.types import SERVICE_REQUEST_CREATED as REQUEST_CREATED
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ dictionary; both come from here so a secured cluster needs nothing but
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any
 
@@ -53,7 +54,11 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
 
 def librdkafka_config(settings: Settings) -> dict[str, Any]:
     """Bootstrap servers and security properties for a confluent-kafka (librdkafka) client."""
-    config: dict[str, Any] = {"bootstrap.servers": settings.bootstrap_servers}
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap_servers,
+        # librdkafka's own log lines through Python's logging, formatted like the rest.
+        "logger": logging.getLogger("librdkafka"),
+    }
     kwargs = security_kwargs(settings)
     if kwargs:
         config.update(

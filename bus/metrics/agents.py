@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from confluent_kafka import KafkaError
-
 from bus.metrics.definitions import (
     DELIVERY_LATENCY_SECONDS,
     EVENTS_CONSUMED,
@@ -18,6 +16,7 @@ from bus.metrics.definitions import (
     EVENTS_FAILED,
     EVENTS_ROUTED,
     PROCESSING_SECONDS,
+    UNKNOWN,
 )
 from bus.metrics.labels import Vocabulary, event_time, header_values
 
@@ -37,11 +36,25 @@ def _child(metric: Any, *labels: str) -> Any:
 
 
 class ProcessorMetrics:
-    """One processor's counters, with the label lookups done once per label set."""
+    """One processor's counters, cheap on the hot path.
+
+    Outputs are tallied in plain dicts while records are handled and reach
+    Prometheus when the loop commits them (``committed``): a delivery counts
+    once it is on record for good (acknowledged, and under exactly-once in a
+    committed transaction), and its latency runs from its source event's own
+    time to that commit. An aborted transaction's tallies are dropped
+    (``discard``).
+    """
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
         self._processing = _child(PROCESSING_SECONDS, agent)
+        self._latency = _child(DELIVERY_LATENCY_SECONDS, agent)
+        self._record: Any = None
+        self._type = UNKNOWN
+        self._since: float | None = None
+        self._routed: dict[tuple[str, str], int] = {}
+        self._since_list: list[float] = []
 
     def consumed(self, record: Any) -> None:
         ce_type = b""
@@ -49,39 +62,53 @@ class ProcessorMetrics:
             if key == "ce_type":
                 ce_type = value
                 break
-        event_type = vocabulary.event_type(ce_type.decode(errors="replace"))
-        _child(EVENTS_CONSUMED, self.agent, record.topic, event_type).inc()
+        self._record, self._since = record, None
+        self._type = vocabulary.event_type(ce_type.decode(errors="replace"))
+        _child(EVENTS_CONSUMED, self.agent, record.topic, self._type).inc()
 
     def processed(self, seconds: float) -> None:
         self._processing.observe(seconds)
 
+    def routed(self, topic: str, type_name: str | None = None) -> None:
+        """An output of the record in hand (``type_name``: a new event's, else the record's)."""
+        label = self._type if type_name is None else vocabulary.event_type(type_name)
+        key = (topic, label)
+        self._routed[key] = self._routed.get(key, 0) + 1
+        if self._since is None:
+            self._since = _event_time(self._record)
+            if self._since is not None:
+                self._since_list.append(self._since)
+
+    def committed(self) -> None:
+        if self._routed:
+            for (topic, label), count in self._routed.items():
+                authority = vocabulary.authority(topic)
+                _child(EVENTS_ROUTED, self.agent, topic, authority, label).inc(count)
+            self._routed = {}
+        if self._since_list:
+            now = time.time()
+            for since in self._since_list:
+                self._latency.observe(max(0.0, now - since))
+            self._since_list = []
+
+    def discard(self) -> None:
+        self._routed, self._since_list = {}, []
+
     def failed(self, topic: str, error: str) -> None:
-        _child(EVENTS_FAILED, self.agent, topic, error).inc()
+        failed(self.agent, topic, error)
 
-    def dead_lettered(self, topic: str, reason: str) -> None:
-        dead_lettered(self.agent, topic, reason)
 
-    def delivery(self, record: Any, topic: str, headers: Any) -> Any:
-        """A delivery report callback counting the output as routed, with its latency."""
-        values = header_values(headers)
-        event_type = vocabulary.event_type(values.get("ce_type", b"").decode(errors="replace"))
-        since = event_time(values)
-        if since is None and record.timestamp is not None:
-            since = record.timestamp / 1000
-        routed = _child(EVENTS_ROUTED, self.agent, topic, vocabulary.authority(topic), event_type)
-        latency = _child(DELIVERY_LATENCY_SECONDS, self.agent)
-        failed = (self.agent, record.topic)
-
-        def delivered(error: KafkaError | None, message: Any) -> None:
-            if error is not None:
-                _child(EVENTS_FAILED, *failed, error.name()).inc()
-                return
-            routed.inc()
-            if since is not None:
-                latency.observe(max(0.0, time.time() - since))
-
-        return delivered
+def _event_time(record: Any) -> float | None:
+    """The event's own time (``ce_time``), else its Kafka timestamp, as Unix seconds."""
+    since = event_time(header_values(record.headers))
+    if since is None and record.timestamp is not None:
+        since = record.timestamp / 1000
+    return since
 
 
 def dead_lettered(agent: str, topic: str, reason: str) -> None:
     _child(EVENTS_DEAD_LETTERED, agent, topic, reason).inc()
+
+
+def failed(agent: str, topic: str, error: str) -> None:
+    _child(EVENTS_FAILED, agent, topic, error).inc()

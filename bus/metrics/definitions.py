@@ -37,37 +37,39 @@ LATENCY_BUCKETS = (
 # A human claims a case in seconds to hours.
 CLAIM_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 4 * 3600.0)
 
-# --- traffic of the Faust agents (bus worker) ---------------------------------------------
+# --- traffic of the worker's processors (bus worker) ---------------------------------------------
 EVENTS_CONSUMED = Counter(
     "bus_events_consumed",
-    "Messages an agent read from its source topics.",
+    "Records a processor read from its source topics.",
     ["agent", "topic", "event_type"],
 )
 EVENTS_ROUTED = Counter(
     "bus_events_routed",
-    "Events an agent delivered to an output topic (acknowledged by Kafka).",
+    "Events a processor delivered to an output topic, counted once committed (acknowledged "
+    "by Kafka, and under exactly-once in a committed transaction).",
     ["agent", "topic", "authority", "event_type"],
 )
 EVENTS_FAILED = Counter(
     "bus_events_failed",
-    "Messages an agent failed to process: its handler raised, or Kafka refused its output.",
+    "Records a processor failed on (it raised: the record is dead-lettered), or outputs "
+    "Kafka refused (agent worker).",
     ["agent", "topic", "error"],
 )
 EVENTS_DEAD_LETTERED = Counter(
     "bus_events_dead_lettered",
-    "Messages an agent sent to the dead-letter topic, by the topic they came from and why.",
+    "Records sent to the dead-letter topic, by who gave up on them, where they came from and why.",
     ["agent", "topic", "reason"],
 )
 PROCESSING_SECONDS = Histogram(
     "bus_event_processing_seconds",
-    "Time an agent spent on one message, from reading it to asking for the next.",
+    "Time a processor spent on one record.",
     ["agent"],
     buckets=LATENCY_BUCKETS,
 )
 DELIVERY_LATENCY_SECONDS = Histogram(
     "bus_event_delivery_latency_seconds",
-    "End to end: from the event's own time (ce_time / header occurred_at, else the Kafka "
-    "timestamp of the message it came from) to its delivery on an output topic.",
+    "End to end, once per event with outputs: from the event's own time (ce_time, else its "
+    "Kafka timestamp) to the commit of its outputs.",
     ["agent"],
     buckets=LATENCY_BUCKETS,
 )

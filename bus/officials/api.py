@@ -22,9 +22,9 @@ from bus.metrics.http import add_metrics_route, http_metrics
 from bus.officials.auth import Directory, Official
 from bus.officials.view import CaseView
 from bus.schemas.event import new_event
+from bus.schemas.types import CASE_ACTION_REQUESTED as ACTION
+from bus.schemas.types import OFFICIAL_PRESENCE_CHANGED as PRESENCE
 
-ACTION = "gov.agencybus.escalation.CaseActionRequested"
-PRESENCE = "gov.agencybus.conversation.OfficialPresenceChanged"
 STATIC = Path(__file__).parent / "static"
 OUTCOME_TIMEOUT_S = 30.0
 STATUS = {

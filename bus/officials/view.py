@@ -14,10 +14,9 @@ from typing import Any
 
 from bus.client.dedup import RecentIds
 from bus.schemas.event import Event
+from bus.schemas.types import ESCALATION, UNAVAILABLE
+from bus.schemas.types import MESSAGE_SENT as MESSAGE
 
-ESCALATION = "gov.agencybus.escalation."
-MESSAGE = "gov.agencybus.conversation.MessageSent"
-UNAVAILABLE = "gov.agencybus.conversation.Unavailable"
 MAX_MESSAGES = 200
 
 

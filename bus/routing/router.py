@@ -20,15 +20,12 @@ from typing import Literal
 from bus.catalogue import Authority, Catalogue
 from bus.routing.state import Remembered, SubjectState
 from bus.schemas.event import Event, new_event
+from bus.schemas.types import CONVERSATION, REDIRECTED, SERVICE_REQUEST
+from bus.schemas.types import INTENT_CLASSIFIED as INTENT
+from bus.schemas.types import SERVICE_REQUEST_CREATED as CREATED
 
 Origin = Literal["assistant", "service"]
 ROUTER_SOURCE = "bus:router"
-
-CONVERSATION = "gov.agencybus.conversation."
-SERVICE_REQUEST = "gov.agencybus.servicerequest."
-CREATED = SERVICE_REQUEST + "ServiceRequestCreated"
-REDIRECTED = CONVERSATION + "Redirected"
-INTENT = CONVERSATION + "IntentClassified"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ schema, so a consumer sees the fields of the version it was built for.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import Mapping
@@ -68,20 +69,29 @@ class AvroCodec:
         self._plans: dict[int, _ReadPlan] = {}
 
     async def prepare(self, *, register: bool = True) -> None:
-        """Learn the registry ids of the local contracts, registering them if asked."""
-        for name, contract in self._contracts.items():
-            if register:
-                await self._registry.register(contract.subject, contract.canonical)
-            found = await self._registry.lookup(contract.subject, contract.canonical)
-            if found is None:
-                raise SchemaError(
-                    f"schema {name} is not registered under subject {contract.subject!r}: "
-                    "run `bus schemas register` first"
-                )
-            schema_id, version = found
-            parsed = self._local[name]
-            self._writers[name] = WriterSchema(name, contract.subject, schema_id, version, parsed)
-            self._plans[schema_id] = _ReadPlan(name, parsed, None)
+        """Learn the registry ids of the local contracts, registering them if asked.
+
+        The contracts are looked up side by side: a process starts (and a
+        restarted worker is back) without waiting for dozens of round trips.
+        """
+        found = await asyncio.gather(
+            *(self._learn(name, contract, register) for name, contract in self._contracts.items())
+        )
+        for writer in found:
+            self._writers[writer.name] = writer
+            self._plans[writer.id] = _ReadPlan(writer.name, writer.parsed, None)
+
+    async def _learn(self, name: str, contract: Contract, register: bool) -> WriterSchema:
+        if register:
+            await self._registry.register(contract.subject, contract.canonical)
+        found = await self._registry.lookup(contract.subject, contract.canonical)
+        if found is None:
+            raise SchemaError(
+                f"schema {name} is not registered under subject {contract.subject!r}: "
+                "run `bus schemas register` first"
+            )
+        schema_id, version = found
+        return WriterSchema(name, contract.subject, schema_id, version, self._local[name])
 
     def writer(self, type_name: str) -> WriterSchema:
         try:

@@ -18,11 +18,11 @@ import avro.schema
 import fastavro
 
 from bus.errors import SchemaError
+from bus.schemas.types import EVENT_HEADER as HEADER_TYPE
 
 COMMON_FAMILY = "common"
 """Folder of shared named types: resolvable by name, never registered on their own."""
 
-HEADER_TYPE = "gov.agencybus.common.EventHeader"
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 NAMED_KINDS = frozenset({"record", "enum", "fixed"})

@@ -14,6 +14,8 @@ SERVICE_REQUEST = NAMESPACE + "servicerequest."
 ESCALATION = NAMESPACE + "escalation."
 AUDIT = NAMESPACE + "audit."
 DEAD_LETTER_FAMILY = NAMESPACE + "deadletter."
+EVENT_HEADER = NAMESPACE + "common.EventHeader"
+"""The header record every event embeds (a shared type, not an event)."""
 
 # audit
 AUDIT_CHECKPOINT = AUDIT + "AuditCheckpoint"

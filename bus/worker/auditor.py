@@ -24,6 +24,7 @@ from bus.catalogue import Catalogue
 from bus.kafka.connection import security_kwargs
 from bus.metrics.cases import audit_appended, audit_checkpointed
 from bus.schemas.runtime import Runtime
+from bus.schemas.types import AUDIT_RECORD
 from bus.settings import Settings
 from bus.worker.outputs import Outputs
 from bus.worker.processor import Partitions, Processor
@@ -60,6 +61,7 @@ class Auditor(Processor):
         value = encode(self.runtime.prepared, "record", audit)
         partition = chain_of(message, self.chains)
         self.outputs.send(self.intake, chain_key(message), value, partition=partition)
+        self.metrics.routed(self.intake, AUDIT_RECORD)
 
 
 class AuditChain(Processor):

@@ -7,7 +7,6 @@ re-encoded with the local contract; bad input goes to the dead-letter topic.
 from __future__ import annotations
 
 from bus.errors import DecodeError
-from bus.metrics.agents import ProcessorMetrics
 from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from bus.worker.outputs import Outputs
@@ -24,7 +23,6 @@ class Echo(Processor):
         self.dead_letters = settings.dead_letter_topic
         self.runtime = runtime
         self.outputs = outputs
-        self.metrics = ProcessorMetrics(self.name)
 
     async def process(self, record: Record) -> None:
         try:
@@ -33,5 +31,5 @@ class Echo(Processor):
             self.outputs.dead_letter(self.dead_letters, record, exc.reason, str(exc), self.name)
             return
         value, headers = self.runtime.wire(event)
-        report = self.metrics.delivery(record, self.sink, headers)
-        self.outputs.send(self.sink, event.key, value, headers, delivered=report)
+        self.outputs.send(self.sink, event.key, value, headers)
+        self.metrics.routed(self.sink)

@@ -23,8 +23,7 @@ from bus.escalation import ConversationState, PresenceBoard, due, on_action, on_
 from bus.escalation.metrics import observe_queues, observe_step, snapshot
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
-from bus.metrics.agents import ProcessorMetrics
-from bus.schemas.event import Event, new_event
+from bus.schemas.event import new_event
 from bus.schemas.runtime import Runtime
 from bus.schemas.types import CASE_ACTION_REQUESTED, OFFICIAL_PRESENCE_CHANGED
 from bus.settings import Settings
@@ -59,7 +58,6 @@ class Escalator(Processor):
         self.catalogue = catalogue
         self.runtime = runtime
         self.outputs = outputs
-        self.metrics = ProcessorMetrics(self.name)
         self.actions = topics.escalation_actions
         self.dead_letters = topics.dead_letters
         self.board = PresenceBoard()
@@ -109,7 +107,9 @@ class Escalator(Processor):
         else:  # keeps the store (and the deadline scan) small
             self.conversations.delete(record.partition, conversation)
         for out in sent:
-            self._send(record, out.topic, out.event)
+            value, headers = self.runtime.wire(out.event)
+            self.outputs.send(out.topic, out.event.key, value, headers)
+            self.metrics.routed(out.topic, out.event.type)
 
     async def tick(self) -> None:
         """Ask for a deadline check of each conversation with a deadline passed."""
@@ -132,11 +132,6 @@ class Escalator(Processor):
             )
             value, headers = self.runtime.wire(check)
             self.outputs.send(self.actions, check.key, value, headers)
-
-    def _send(self, record: Record, topic: str, event: Event) -> None:
-        value, headers = self.runtime.wire(event)
-        report = self.metrics.delivery(record, topic, headers)
-        self.outputs.send(topic, event.key, value, headers, delivered=report)
 
     def _reject(self, record: Record, reason: str, error: str) -> None:
         self.outputs.dead_letter(self.dead_letters, record, reason, error, self.name)

@@ -29,7 +29,6 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
 from bus.errors import BusError
-from bus.metrics.agents import ProcessorMetrics
 from bus.metrics.lag import LagSampler
 from bus.worker.outputs import TIMEOUT_S, Outputs
 from bus.worker.processor import Partitions, Processor
@@ -68,14 +67,15 @@ class StreamLoop:
         self.commit_interval_s = commit_interval_s
         self.dead_letter_topic = dead_letter_topic
         self.failed = False
-        self.readers: dict[str, list[tuple[Processor, ProcessorMetrics]]] = {}
+        self.readers: dict[str, list[Processor]] = {}
         for processor in processors:
-            metrics = ProcessorMetrics(processor.name)
             for topic in processor.reads:
-                self.readers.setdefault(topic, []).append((processor, metrics))
+                self.readers.setdefault(topic, []).append(processor)
         self.pending: dict[tuple[str, int], int] = {}
         """The next offset to commit per partition, for what was handled since the last commit."""
         self.assignment: Partitions = set()
+        self._generation = 0
+        """Counts rebalances, so a batch never mixes records of two assignments."""
         self.ready = False
         self._next_commit = 0.0
         self._ticks = {p.name: 0.0 for p in processors if p.tick_s}
@@ -116,11 +116,24 @@ class StreamLoop:
                 await processor.stop()
 
     def _fetch(self) -> list[Any]:
-        """The records at hand: wait for the first, then take what is buffered, up to BATCH."""
-        first = self.consumer.poll(POLL_S)
-        if first is None:
-            return []
-        return [first, *self.consumer.consume(BATCH - 1, 0)]
+        """The records at hand: wait for the first, then take what is buffered, up to BATCH.
+
+        A rebalance runs inside ``poll``; records read before it belong to the
+        old assignment (their partitions were committed without them and may
+        have moved), so they are dropped and read again from the committed offsets.
+        """
+        records: list[Any] = []
+        timeout = POLL_S
+        while len(records) < BATCH:
+            generation = self._generation
+            message = self.consumer.poll(timeout)
+            if message is None:
+                break
+            if self._generation != generation:
+                records.clear()
+            records.append(message)
+            timeout = 0
+        return records
 
     async def _handle(self, message: Any) -> None:
         error = message.error()
@@ -130,7 +143,10 @@ class StreamLoop:
             log.warning("consumer: %s", error)
             return
         record = Record.of(message)
-        for processor, metrics in self.readers.get(record.topic, ()):
+        if (record.topic, record.partition) not in self.assignment:
+            return  # taken away in a rebalance: its new owner reads it again
+        for processor in self.readers.get(record.topic, ()):
+            metrics = processor.metrics
             metrics.consumed(record)
             started = time.perf_counter()
             try:
@@ -190,6 +206,7 @@ class StreamLoop:
         if left:
             log.warning("%d outputs not acknowledged yet; committing later", left)
             return
+        self._metrics("committed")  # acknowledged by Kafka: delivered for good
         offsets = self._offsets()
         try:
             self.consumer.commit(offsets=offsets, asynchronous=False)
@@ -203,6 +220,7 @@ class StreamLoop:
         try:
             self.outputs.commit(self._offsets(), self.consumer.consumer_group_metadata())
             self.pending.clear()
+            self._metrics("committed")
         except KafkaException as exc:
             error = exc.args[0]
             if not error.txn_requires_abort():
@@ -228,16 +246,16 @@ class StreamLoop:
     # --- rebalances: librdkafka calls these inside poll, between batches ---
 
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._generation += 1
         self.assignment = {(tp.topic, tp.partition) for tp in partitions}
         # Waits while a transaction of the partitions' previous owner is still open
         # (KIP-447's stable offsets): the changelogs are then complete up to them.
         consumer.committed(partitions, timeout=TIMEOUT_S)
         self._settle(self.assignment)
+        log.info("partitions assigned: %d", len(partitions))
         if not self.ready:
             self.ready = True
-            log.info("%s: %d partitions of %s", READY, len(partitions), ", ".join(self.topics))
-        else:
-            log.info("partitions assigned: %d", len(partitions))
+            log.info("%s: reading %s", READY, ", ".join(self.topics))
 
     def _settle(self, assignment: Partitions) -> None:
         """Restore what the assignment needs and the stores do not hold; tell the processors."""
@@ -284,6 +302,7 @@ class StreamLoop:
         self._gone({(tp.topic, tp.partition) for tp in partitions})
 
     def _gone(self, partitions: Partitions) -> None:
+        self._generation += 1
         for key in partitions:
             self.pending.pop(key, None)
         self.assignment -= partitions
@@ -293,8 +312,16 @@ class StreamLoop:
     def _forget_all(self) -> None:
         """State may hold what was never committed: read it again when assigned."""
         self.pending.clear()
+        self._metrics("discard")
         for store in self._stores():
             store.drop()
+
+    def _metrics(self, outcome: str) -> None:
+        for processor in self.processors:
+            if outcome == "committed":
+                processor.metrics.committed()
+            else:
+                processor.metrics.discard()
 
     def _stores(self) -> Iterable[Store[Any]]:
         return (store for processor in self.processors for store in processor.stores)

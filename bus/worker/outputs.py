@@ -17,8 +17,8 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
-from bus.deadletters import DeadLetter
-from bus.metrics.agents import dead_lettered
+from bus.deadletters import dead_letter
+from bus.metrics.agents import failed
 from bus.worker.record import Headers, Record
 
 log = logging.getLogger(__name__)
@@ -119,11 +119,7 @@ class Outputs:
         return done
 
     def dead_letter(self, topic: str, record: Record, reason: str, error: str, agent: str) -> None:
-        letter = DeadLetter.of_record(record, reason, error, agent)
-        dead_lettered(agent, record.topic, reason)
-        log.warning(
-            "dead letter from %s: %s: %s", record.position, reason, error.splitlines()[0][:300]
-        )
+        letter = dead_letter(record, reason, error, agent)
         self.send(topic, letter.key, letter.value, letter.kafka_headers())
 
     def flush(self, timeout_s: float = TIMEOUT_S) -> int:
@@ -161,6 +157,7 @@ class Outputs:
     def _report(self, error: KafkaError | None, message: Any) -> None:
         if error is not None:
             self.failure = error
+            failed("worker", message.topic(), error.name())
             log.error("Kafka did not take a record for %s: %s", message.topic(), error)
 
 

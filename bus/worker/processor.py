@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
+from bus.metrics.agents import ProcessorMetrics
 from bus.worker.record import Record
 from bus.worker.state import Store
 
@@ -26,6 +28,11 @@ class Processor:
     stores: tuple[Store[Any], ...] = ()
     tick_s: float | None = None
     """How often ``tick`` runs (between batches, inside the loop's transaction); None: never."""
+
+    @cached_property
+    def metrics(self) -> ProcessorMetrics:
+        """Fed by the loop (records, time) and by the processor (``metrics.routed``)."""
+        return ProcessorMetrics(self.name)
 
     async def process(self, record: Record) -> None:
         raise NotImplementedError

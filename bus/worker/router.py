@@ -12,7 +12,6 @@ import json
 
 from bus.catalogue import Catalogue
 from bus.errors import ConfigurationError, DecodeError
-from bus.metrics.agents import ProcessorMetrics
 from bus.routing import Origin, SubjectState, route
 from bus.schemas.runtime import Runtime
 from bus.worker.outputs import Outputs
@@ -37,7 +36,6 @@ class Router(Processor):
         self.catalogue = catalogue
         self.runtime = runtime
         self.outputs = outputs
-        self.metrics = ProcessorMetrics(self.name)
         self.service_updates = topics.service_updates
         self.dead_letters = topics.dead_letters
 
@@ -64,8 +62,10 @@ class Router(Processor):
                 value, headers = record.value, record.headers
             else:
                 value, headers = self.runtime.wire(delivery.event)
-            report = self.metrics.delivery(record, delivery.topic, headers)
-            self.outputs.send(delivery.topic, record.key, value, headers, delivered=report)
+            self.outputs.send(delivery.topic, record.key, value, headers)
+            self.metrics.routed(
+                delivery.topic, None if delivery.event is None else delivery.event.type
+            )
         if decision.dead_letter is not None:
             self._reject(record, decision.dead_letter, decision.error)
         elif not decision.duplicate:

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bus.schemas.event import Event, new_event
+from bus.schemas.types import CONVERSATION
 
-CONVERSATION = "gov.agencybus.conversation."
 CLASSIFIER = "rasa"
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff", "action_handoff_to_human"})
 IGNORED = frozenset(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
@@ -26,10 +24,6 @@ def _record(topic: str, offset: int, ce_type: str = TYPE) -> Record:
     headers = [("ce_type", ce_type.encode())]
     stamp = int((time.time() - 2.0) * 1000)
     return Record(topic, 0, offset, b"k", b"v", headers, stamp)
-
-
-def _error(name: str) -> Any:
-    return SimpleNamespace(name=lambda: name)
 
 
 @pytest.fixture
@@ -56,28 +50,43 @@ def test_every_record_is_counted_by_type_and_timed(vocabulary: Vocabulary) -> No
     assert _value("bus_event_processing_seconds_count", agent=agent) == 2
 
 
-def test_acknowledged_outputs_count_as_routed_with_their_latency(
+def test_outputs_count_as_routed_with_their_latency_once_committed(
     vocabulary: Vocabulary,
 ) -> None:
     agent, topic = f"a-{uuid.uuid4().hex[:6]}", f"t-{uuid.uuid4().hex[:6]}"
     metrics = ProcessorMetrics(agent)
-    long_ago = [("ce_type", TYPE.encode()), ("ce_time", b"2020-01-01T00:00:00.000Z")]
-    metrics.delivery(_record(topic, 0), "inbox.police", long_ago)(None, None)
-    refused = metrics.delivery(_record(topic, 1), "inbox.police", long_ago)
-    refused(_error("_MSG_TIMED_OUT"), None)
+    long_ago = Record(topic, 0, 0, b"k", b"v", [("ce_time", b"2020-01-01T00:00:00.000Z")], None)
+    metrics.consumed(long_ago)
+    metrics.routed("inbox.police", TYPE)
+    metrics.routed("inbox.police", "gov.agencybus.conversation.Redirected")
     routed = {"agent": agent, "topic": "inbox.police", "authority": "police"}
+    assert _value("bus_events_routed_total", **routed, event_type="MessageSent") == 0
+    metrics.committed()
     assert _value("bus_events_routed_total", **routed, event_type="MessageSent") == 1
-    assert _value("bus_event_delivery_latency_seconds_count", agent=agent) == 1
+    assert _value("bus_events_routed_total", **routed, event_type="unknown") == 1
+    assert _value("bus_event_delivery_latency_seconds_count", agent=agent) == 1  # per event
     assert _value("bus_event_delivery_latency_seconds_sum", agent=agent) > 365 * 24 * 3600
-    failed = {"agent": agent, "topic": topic, "error": "_MSG_TIMED_OUT"}
-    assert _value("bus_events_failed_total", **failed) == 1
+
+
+def test_outputs_of_an_aborted_transaction_are_not_counted(vocabulary: Vocabulary) -> None:
+    agent, topic = f"a-{uuid.uuid4().hex[:6]}", f"t-{uuid.uuid4().hex[:6]}"
+    metrics = ProcessorMetrics(agent)
+    metrics.consumed(_record(topic, 0))
+    metrics.routed("inbox.police")
+    metrics.discard()
+    metrics.committed()
+    routed = {"agent": agent, "topic": "inbox.police", "authority": "police"}
+    assert _value("bus_events_routed_total", **routed, event_type="MessageSent") == 0
 
 
 def test_without_an_event_time_latency_runs_from_the_kafka_timestamp(
     vocabulary: Vocabulary,
 ) -> None:
     agent, topic = f"a-{uuid.uuid4().hex[:6]}", f"t-{uuid.uuid4().hex[:6]}"
-    ProcessorMetrics(agent).delivery(_record(topic, 0), "elsewhere", [])(None, None)
+    metrics = ProcessorMetrics(agent)
+    metrics.consumed(_record(topic, 0, ce_type="x.y.Z"))
+    metrics.routed("elsewhere")
+    metrics.committed()
     latency = _value("bus_event_delivery_latency_seconds_sum", agent=agent)
     assert 2.0 <= latency < 60.0  # the record's Kafka timestamp was two seconds old
     routed = {"agent": agent, "topic": "elsewhere", "authority": "none", "event_type": "unknown"}

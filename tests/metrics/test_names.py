@@ -11,6 +11,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 import bus.metrics.definitions  # noqa: F401  (defines every metric of the bus)
+import connectors.base.metrics  # noqa: F401  (and of its connectors)
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DASHBOARDS = sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))

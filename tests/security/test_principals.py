@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bus.catalogue.agent_topics import agent_topics
 from bus.catalogue import load_catalogue
+from bus.catalogue.agent_topics import agent_topics
 from bus.security.apply import plan
 from bus.security.principals import (
     ROLES,

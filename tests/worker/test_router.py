@@ -8,6 +8,7 @@ topic back; it reports every delivery that differs from the scenario.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -52,14 +53,20 @@ async def _run(
             await asyncio.to_thread(worker.wait_until, lambda w=worker: w.logged(READY))
         await harness.publish(scenario.events[:half])
         await harness.publish_poison()
+        restarted_at = 0.0
         if kill_midway:
             while harness.progress() < 0.25:
                 await harness.read_once()
             running[0].kill()
-            running.append(start_worker("worker-restarted", **env))
+            # The same folder: the same slot, static member and transactional id.
+            restarted_at = time.time()
+            running.append(start_worker("worker-0", **env))
         await harness.publish(scenario.events[half:])
         await harness.read_until_done(running, TIMEOUT_S)
         survivors = running[1:] if kill_midway else running
+        if kill_midway:
+            back = harness.observed.first_written_after(restarted_at)
+            print(f"restarted after SIGKILL: first delivery {back:.1f}s after the restart")
         assert all(worker.running for worker in survivors)
     for worker in survivors:  # a graceful stop commits and ends the transactions cleanly
         await asyncio.to_thread(worker.stop)
@@ -127,7 +134,8 @@ async def test_an_event_with_the_wrong_key_is_dead_lettered_with_its_bytes(
     unique_name: Callable[[str], str],
 ) -> None:
     catalogue = load_catalogue(catalogue_path)
-    start_worker("worker", app_id=unique_name("app"), catalogue=str(catalogue_path))
+    worker = start_worker("worker", app_id=unique_name("app"), catalogue=str(catalogue_path))
+    await asyncio.to_thread(worker.wait_until, lambda: worker.logged(READY))
     event = build(catalogue, 1).events[0]
     async with Publisher(settings_with_registry) as publisher:
         value = publisher.codec.encode(event)
