@@ -1,0 +1,49 @@
+"""E-mail addresses and phone numbers.
+
+Phone numbers are found by Google's libphonenumber (``phonenumbers``), which
+knows every country's numbering plan: numbers with a country code (``+371``,
+``00358``) are read as that country's, local ones as Estonian (``5123 4567``,
+``612 3456``), and only numbers valid in their plan are taken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+from bus.privacy.detectors.labels import labelled_as_reference
+from bus.privacy.kinds import Finding, Kind
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*"
+    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])"
+)
+_LOCAL_REGION = "EE"
+
+
+def emails(text: str) -> Iterator[Finding]:
+    """E-mail addresses, subdomains and internationalised names included."""
+    for match in _EMAIL.finditer(text):
+        yield Finding(Kind.EMAIL, match.start(), match.end(), match[0], match[0].lower())
+
+
+def phones(text: str, region: str = _LOCAL_REGION) -> Iterator[Finding]:
+    """Phone numbers valid in their country's plan; local ones read as ``region``'s.
+
+    A local number labelled as an order or case number is left alone: a
+    seven-digit order number is a valid Estonian landline.
+    """
+    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    for match in matcher:
+        if _is_local(match.raw_string, region) and labelled_as_reference(text, match.start):
+            continue
+        canonical = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        yield Finding(Kind.PHONE, match.start, match.end, match.raw_string, canonical)
+
+
+def _is_local(raw: str, region: str) -> bool:
+    """Written without a country code (the matcher's own number does not keep this)."""
+    number = phonenumbers.parse(raw, region, keep_raw_input=True)
+    return number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY

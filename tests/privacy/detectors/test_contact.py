@@ -1,0 +1,81 @@
+"""E-mail addresses and phone numbers, local Estonian forms and foreign ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from bus.privacy import Kind, find
+
+
+def found(text: str) -> list[tuple[Kind, str, str]]:
+    return [(f.kind, f.value, f.canonical) for f in find(text)]
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("mari@example.ee", "mari@example.ee"),
+        ("Mari.Maasikas@Mail.EE", "mari.maasikas@mail.ee"),
+        ("jaan_tamm+eesti@student.ut.ee", "jaan_tamm+eesti@student.ut.ee"),
+        ("ivan-petrov92@post.example.co.uk", "ivan-petrov92@post.example.co.uk"),
+        ("38001085718@eesti.ee", "38001085718@eesti.ee"),
+        ("иван@почта.рф", "иван@почта.рф"),
+    ],
+)
+def test_an_email_address_is_found_whole_and_lower_cased(written: str, canonical: str) -> None:
+    assert found(f"Kirjutage mulle ({written}).") == [(Kind.EMAIL, written, canonical)]
+
+
+@pytest.mark.parametrize("text", ["mari@localhost", "@mari", "mari@", "a@b.c", "hinnad @ 5.99"])
+def test_email_look_alikes_stay(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "e164"),
+    [
+        ("+372 5123 4567", "+37251234567"),
+        ("+37251234567", "+37251234567"),
+        ("+372-5123-4567", "+37251234567"),
+        ("(+372) 5123 4567", "+37251234567"),
+        ("00372 5123 4567", "+37251234567"),
+        ("372 5123 4567", "+37251234567"),
+        ("5123 4567", "+37251234567"),
+        ("51234567", "+37251234567"),
+        ("5123-4567", "+37251234567"),
+        ("5123.4567", "+37251234567"),
+        ("512 3456", "+3725123456"),
+        ("612 3456", "+3726123456"),
+        ("+371 2123 4567", "+37121234567"),
+        ("+370 612 34567", "+37061234567"),
+        ("+358 40 123 4567", "+358401234567"),
+        ("+7 912 345-67-89", "+79123456789"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_a_phone_number_is_found_in_local_and_international_forms(written: str, e164: str) -> None:
+    assert found(f"Helistage {written}, palun") == [(Kind.PHONE, written, e164)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kuupäev 12.03.2024 kell 14:30",
+        "2024-03-12",
+        "summa 1 250 000 €",
+        "postiindeks 10115",
+        "asja nr 7.2-1/24/1234",
+        "kohtuasi 2-21-12345",
+        "tellimus nr 7345123",
+        "order #51234567",
+        "заказ № 6123456",
+        "arve 71234567",
+        "+372 123",
+    ],
+)
+def test_phone_look_alikes_stay(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_label_does_not_hide_a_number_written_with_its_country_code() -> None:
+    assert [f.kind for f in find("tellimus +372 5123 4567")] == [Kind.PHONE]
