@@ -9,5 +9,6 @@ numbers (libphonenumber).
 
 from bus.privacy.finder import find, resolve
 from bus.privacy.kinds import Finding, Kind
+from bus.privacy.scrubber import Scrubbed, Scrubber
 
-__all__ = ["Finding", "Kind", "find", "resolve"]
+__all__ = ["Finding", "Kind", "Scrubbed", "Scrubber", "find", "resolve"]
