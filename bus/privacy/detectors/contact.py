@@ -21,6 +21,7 @@ _EMAIL = re.compile(
     r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])"
 )
 _LOCAL_REGION = "EE"
+_DECIMALS = re.compile(r"[.,]\d\d\W*\Z")
 
 
 def emails(text: str) -> Iterator[Finding]:
@@ -32,18 +33,32 @@ def emails(text: str) -> Iterator[Finding]:
 def phones(text: str, region: str = _LOCAL_REGION) -> Iterator[Finding]:
     """Phone numbers valid in their country's plan; local ones read as ``region``'s.
 
-    A local number labelled as an order or case number is left alone: a
-    seven-digit order number is a valid Estonian landline.
+    A seven-digit order number or amount is a valid Estonian landline, so a
+    local number labelled as an order or case number, or ending in two
+    decimals (``62598.18 EUR``, ``9.00-17.00``), is left alone.
     """
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
     for match in matcher:
-        if _is_local(match.raw_string, region) and labelled_as_reference(text, match.start):
+        if _is_local(match.raw_string, region) and (
+            labelled_as_reference(text, match.start) or _DECIMALS.search(match.raw_string)
+        ):
             continue
         canonical = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        yield Finding(Kind.PHONE, match.start, match.end, match.raw_string, canonical)
+        start, end = _balanced(text, match.start, match.end)
+        yield Finding(Kind.PHONE, start, end, text[start:end], canonical)
 
 
 def _is_local(raw: str, region: str) -> bool:
     """Written without a country code (the matcher's own number does not keep this)."""
     number = phonenumbers.parse(raw, region, keep_raw_input=True)
     return number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """Without a bracket the matcher took from around the number: ``(+372 5123 4567)``."""
+    raw = text[start:end]
+    if raw.startswith("(") and ")" not in raw:
+        start += 1
+    if raw.endswith(")") and "(" not in raw:
+        end -= 1
+    return start, end

@@ -71,10 +71,47 @@ def test_a_phone_number_is_found_in_local_and_international_forms(written: str, 
         "заказ № 6123456",
         "arve 71234567",
         "+372 123",
+        "Makse summa 62598.18 EUR",
+        "avatud E-R 9.00-17.00",
+        "registrikood 70000349",
+        "номер ссылки 7714962",
+        "Taotluse nr 6123456 on menetluses",
+        "lepingu nr 5123456",
+        "customer number 51234567",
+        "номер заявления 6123456",
+        "Pakiautomaadi kood 4821733",
+        "Kinnituskood 6123456",
+        "Tellimuse arve 7123456",
     ],
 )
 def test_phone_look_alikes_stay(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kliendi telefon 5123 4567",
+        "Телефон клиента 5123 4567",
+        "tel. kliendi 5123 4567",
+        "Telefon 5123 4567, lepingu nr 7123456",
+    ],
+)
+def test_a_phone_word_before_a_label_makes_it_a_possessive(text: str) -> None:
+    assert found(text) == [(Kind.PHONE, "5123 4567", "+37251234567")]
+
+
+def test_brackets_around_a_number_are_not_part_of_it() -> None:
+    assert [f.value for f in find("Mari (+372 5123 4567) ja Jaan (5234 5678)")] == [
+        "+372 5123 4567",
+        "5234 5678",
+    ]
+    assert [f.value for f in find("(+372) 5123 4567")] == ["(+372) 5123 4567"]
+
+
+def test_a_phone_number_right_after_a_personal_code_is_found() -> None:
+    text = "Tere, 35409239304 6 452 308 dmitri@ut.ee"
+    assert [f.kind for f in find(text)] == [Kind.ISIKUKOOD, Kind.PHONE, Kind.EMAIL]
 
 
 def test_a_label_does_not_hide_a_number_written_with_its_country_code() -> None:
