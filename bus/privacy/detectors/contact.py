@@ -31,21 +31,34 @@ def emails(text: str) -> Iterator[Finding]:
 
 
 def phones(text: str, region: str = _LOCAL_REGION) -> Iterator[Finding]:
-    """Phone numbers valid in their country's plan; local ones read as ``region``'s.
-
-    A seven-digit order number or amount is a valid Estonian landline, so a
-    local number labelled as an order or case number, or ending in two
-    decimals (``62598.18 EUR``, ``9.00-17.00``), is left alone.
-    """
+    """Phone numbers valid in their country's plan; local ones read as ``region``'s."""
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    previous_end = -1
     for match in matcher:
-        if _is_local(match.raw_string, region) and (
-            labelled_as_reference(text, match.start) or _DECIMALS.search(match.raw_string)
-        ):
+        if _is_local(match.raw_string, region) and _something_else(text, match, previous_end):
             continue
         canonical = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         start, end = _balanced(text, match.start, match.end)
+        previous_end = end
         yield Finding(Kind.PHONE, start, end, text[start:end], canonical)
+
+
+def _something_else(text: str, match: phonenumbers.PhoneNumberMatch, previous_end: int) -> bool:
+    """Whether a local number is something else: seven-digit order numbers and amounts are
+    valid Estonian landlines.
+
+    It is when labelled as an order or case number, ending in two decimals
+    (``62598.18 EUR``, ``9.00-17.00``), or the tail of another token
+    (``2024/5123456``; but ``5123 4567/5234 5678`` are two phones).
+    """
+    before = text[match.start - 1 : match.start]
+    return (
+        labelled_as_reference(text, match.start)
+        or _DECIMALS.search(match.raw_string) is not None
+        or before.isalnum()
+        or (before == "/" and match.start - 1 != previous_end)
+        or text[match.end : match.end + 1].isalnum()
+    )
 
 
 def _is_local(raw: str, region: str) -> bool:

@@ -16,7 +16,7 @@ from bus.privacy.detectors.labels import labelled_as_reference
 from bus.privacy.kinds import Finding, Kind
 
 _SEPARATORS = " \u00a0\u202f.-"
-_IBAN_START = re.compile(r"(?<!\w)[A-Z]{2}\d{2}", re.IGNORECASE)
+_IBAN_START = re.compile(r"(?<!\w)[A-Z]{2} ?\d{2}", re.IGNORECASE)
 _IBAN_LENGTHS = range(15, 35)
 _DIGIT_RUN = re.compile(r"(?<![\w.,\-])\d+(?:[ \u00a0\u202f.\-]\d+)*(?!\w)")
 _GROUP = re.compile(r"\d+")
@@ -27,7 +27,8 @@ _PRINTED_GROUPS = ((4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4))
 
 
 def ibans(text: str) -> Iterator[Finding]:
-    """IBANs of any country, grouped by spaces, dashes or dots or not at all, in any case."""
+    """IBANs of any country, grouped by spaces, dashes or dots or not at all, in any case
+    (``EE38 2200 ...``, ``ee382200...``, ``EE 38 2200 ...``)."""
     for start in _IBAN_START.finditer(text):
         compact, best = "", None
         for position in range(start.start(), len(text)):

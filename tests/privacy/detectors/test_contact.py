@@ -82,6 +82,8 @@ def test_a_phone_number_is_found_in_local_and_international_forms(written: str, 
         "Pakiautomaadi kood 4821733",
         "Kinnituskood 6123456",
         "Tellimuse arve 7123456",
+        "Arve 2024/5123456",
+        "kood ABC5123456",
     ],
 )
 def test_phone_look_alikes_stay(text: str) -> None:
@@ -107,6 +109,10 @@ def test_brackets_around_a_number_are_not_part_of_it() -> None:
         "5234 5678",
     ]
     assert [f.value for f in find("(+372) 5123 4567")] == ["(+372) 5123 4567"]
+
+
+def test_two_numbers_with_a_slash_between_are_two_phones() -> None:
+    assert [f.value for f in find("tel 5123 4567/5234 5678")] == ["5123 4567", "5234 5678"]
 
 
 def test_a_phone_number_right_after_a_personal_code_is_found() -> None:

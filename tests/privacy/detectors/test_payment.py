@@ -20,6 +20,7 @@ def found(text: str) -> list[tuple[Kind, str, str]]:
         "EE38.2200.2210.2014.5685",
         "ee38 2200 2210 2014 5685",
         "EE38\u00a02200\u00a02210\u00a02014\u00a05685",
+        "EE 38 2200 2210 2014 5685",
     ],
 )
 def test_an_iban_is_found_however_it_is_grouped(written: str) -> None:
