@@ -83,6 +83,8 @@ def test_a_phone_number_is_found_in_local_and_international_forms(written: str, 
         "Kinnituskood 6123456",
         "Tellimuse arve 7123456",
         "Arve 2024/5123456",
+        "Регистрационный код работодателя 82064604",
+        "Счёт № 82848952 на 241,01 €",
         "kood ABC5123456",
     ],
 )
@@ -97,9 +99,13 @@ def test_phone_look_alikes_stay(text: str) -> None:
         "Телефон клиента 5123 4567",
         "tel. kliendi 5123 4567",
         "Telefon 5123 4567, lepingu nr 7123456",
+        "klienditeenindus 5123 4567",
+        "customer service 5123 4567",
+        "Call your case worker 5123 4567",
+        "Menetlusosakond 5123 4567",
     ],
 )
-def test_a_phone_word_before_a_label_makes_it_a_possessive(text: str) -> None:
+def test_a_phone_after_a_possessive_or_a_compound_of_a_label_is_found(text: str) -> None:
     assert found(text) == [(Kind.PHONE, "5123 4567", "+37251234567")]
 
 
