@@ -33,9 +33,10 @@ def test_resolution_does_not_depend_on_the_order_finds_were_proposed() -> None:
 
 
 def test_kinds_pick_after_overlaps_are_resolved() -> None:
-    text = "EE12 4111 1111 1111 1111 ja EE38 2200 2210 2014 5685"
-    assert [f.kind for f in find(text)] == [Kind.CARD, Kind.IBAN]
-    assert [f.kind for f in find(text, {Kind.CARD})] == [Kind.CARD]
+    text = "kiri 38001085718@eesti.ee, kaart 4111 1111 1111 1111, konto EE382200221020145685"
+    assert [f.kind for f in find(text)] == [Kind.EMAIL, Kind.CARD, Kind.IBAN]
+    assert find(text, {Kind.ISIKUKOOD}) == ()  # the e-mail holds it
+    assert [f.kind for f in find(text, {Kind.CARD, Kind.IBAN})] == [Kind.CARD, Kind.IBAN]
     assert find(text, {Kind.PHONE}) == ()
 
 

@@ -61,17 +61,23 @@ def _something_else(text: str, match: phonenumbers.PhoneNumberMatch, previous_en
     )
 
 
+_WITHOUT_PLUS = (
+    phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY,
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN,  # 372 5123 4567
+)
+
+
 def _is_local(raw: str, region: str) -> bool:
-    """Written without a country code (the matcher's own number does not keep this)."""
+    """Written without ``+`` or ``00`` (the matcher's own number does not keep this)."""
     number = phonenumbers.parse(raw, region, keep_raw_input=True)
-    return number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+    return number.country_code_source in _WITHOUT_PLUS
 
 
 def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
-    """Without a bracket the matcher took from around the number: ``(+372 5123 4567)``."""
-    raw = text[start:end]
-    if raw.startswith("(") and ")" not in raw:
+    """Without the brackets the matcher took from around the number:
+    ``(+372 5123 4567)``, ``(+7 (924) 704-17-16)``."""
+    while text[start] == "(" and text.count("(", start, end) > text.count(")", start, end):
         start += 1
-    if raw.endswith(")") and "(" not in raw:
+    while text[end - 1] == ")" and text.count(")", start, end) > text.count("(", start, end):
         end -= 1
     return start, end

@@ -41,6 +41,12 @@ def test_a_lithuanian_asmens_kodas_has_the_same_form_and_is_found_as_one() -> No
         "38001085719",  # wrong check digit
         "38013325718",  # month 13
         "98001085718",  # no such century digit
+        "18001085716",  # valid for stdnum, but born in 1800
+        "65001010006",  # valid for stdnum, but born in 2050
+        "viitenumber 38001085718",
+        "Reference number 38001085718",
+        "номер ссылки 38001085718",
+        "tellimus nr 38001085718",
         "380010857180",  # twelve digits
         "tellimus 3800108571",  # ten digits
         "0038001085718",
@@ -65,7 +71,18 @@ def test_latvian_personal_codes_are_found_with_or_without_the_dash(
     assert (kind, found_canonical) == (Kind.PERSONAS_KODS, canonical)
 
 
-@pytest.mark.parametrize("text", ["161175-19998", "321175-19998", "451175-19997", "161175-199970"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "161175-19998",
+        "321175-19998",
+        "451175-19997",
+        "161175-199970",
+        "010190-51233",  # valid for stdnum, century digit 5: born in 2390
+        "010190-31232",  # born in 2190
+        "reference 16117519997",
+    ],
+)
 def test_latvian_look_alikes_stay(text: str) -> None:
     assert found(text) == []
 

@@ -85,6 +85,7 @@ def test_a_phone_number_is_found_in_local_and_international_forms(written: str, 
         "Arve 2024/5123456",
         "Регистрационный код работодателя 82064604",
         "Счёт № 82848952 на 241,01 €",
+        "Dokument nr 3-22-6263",
         "kood ABC5123456",
     ],
 )
@@ -115,6 +116,7 @@ def test_brackets_around_a_number_are_not_part_of_it() -> None:
         "5234 5678",
     ]
     assert [f.value for f in find("(+372) 5123 4567")] == ["(+372) 5123 4567"]
+    assert [f.value for f in find("John (+7 (924) 704-17-16)")] == ["+7 (924) 704-17-16"]
 
 
 def test_two_numbers_with_a_slash_between_are_two_phones() -> None:

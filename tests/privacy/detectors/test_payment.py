@@ -84,6 +84,11 @@ def test_a_card_number_followed_by_more_digits_is_still_found() -> None:
     assert found("kaart 4111 1111 1111 1111 123") == [
         (Kind.CARD, "4111 1111 1111 1111", "4111111111111111")
     ]
+    # the 19 digits pass Luhn too, but a 16-digit card and an amount is likelier
+    assert found("kaardilt 5580 2853 4993 7965 880,77 € maha") == [
+        (Kind.CARD, "5580 2853 4993 7965", "5580285349937965")
+    ]
+    assert found("19 digits: 4000 0000 0000 0000 006")[0][2] == "4000000000000000006"
 
 
 @pytest.mark.parametrize(
@@ -103,8 +108,8 @@ def test_card_look_alikes_stay(text: str) -> None:
 
 
 def test_an_ibans_digits_are_no_card_even_when_they_pass_luhn() -> None:
-    iban = "EE12 4111 1111 1111 1111"  # not a real IBAN, so a card after "EE12"
-    [finding] = find(iban)
-    assert (finding.kind, finding.value) == (Kind.CARD, "4111 1111 1111 1111")
     [finding] = find("EE38 2200 2210 2014 5685")
     assert finding.kind == Kind.IBAN
+    assert find("EE12 4111 1111 1111 1111") == ()  # a mistyped IBAN
+    assert find("konto DE85 5801 3542 5380 1964 19") == ()
+    assert [f.kind for f in find("EE12 ja 4111 1111 1111 1111")] == [Kind.CARD]
