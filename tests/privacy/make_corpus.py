@@ -172,8 +172,8 @@ _FOREIGN = [
     ("+370 6{0} {1}", (2, 5)),
     ("+358 40 {0} {1}", (3, 4)),
     ("+358 50{0}{1}", (3, 4)),
-    ("+7 9{0} {1}-{2}-{3}", (2, 3, 2, 2)),
-    ("+7 (9{0}) {1}-{2}-{3}", (2, 3, 2, 2)),
+    ("+7 92{0} {1}-{2}-{3}", (1, 3, 2, 2)),  # 91x and 92x are whole ranges, 930 is not
+    ("+7 (91{0}) {1}-{2}-{3}", (1, 3, 2, 2)),
     ("+44 75{0} {1}", (2, 6)),
     ("+49 151 {0}", (8,)),
     ("+380 67 {0} {1} {2}", (3, 2, 2)),
@@ -223,6 +223,8 @@ def bad_iban(r: Random) -> tuple[str, str | None]:
 
 
 def _card_digits(r: Random) -> str:
+    """A card number; a 19-digit one whose first 16 digits pass Luhn too is drawn again,
+    as it reads as well as a 16-digit card and three more digits."""
     prefix, length = r.choice(
         [
             *[("4", 16), ("4", 16), ("51", 16), ("53", 16), ("55", 16), ("2221", 16)],
@@ -230,7 +232,8 @@ def _card_digits(r: Random) -> str:
         ]
     )
     base = prefix + _digits(r, length - len(prefix) - 1)
-    return base + luhn.calc_check_digit(base)
+    digits = base + luhn.calc_check_digit(base)
+    return _card_digits(r) if length == 19 and luhn.is_valid(digits[:16]) else digits
 
 
 def _card_written(r: Random, digits: str) -> str:
