@@ -14,13 +14,13 @@ from bus.catalogue import Catalogue, load_catalogue
 from bus.catalogue.agent_topics import STORES, changelog_topic, selected_agents, topics_of
 from bus.kafka.admin import TopicSpec, ensure_topics
 from bus.kafka.connection import librdkafka_config, security_kwargs
-from bus.metrics.http import serve_metrics
 from bus.metrics.worker import instrument
 from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from bus.worker.auditor import AuditChain, Auditor
 from bus.worker.echo import Echo
 from bus.worker.escalator import Escalator
+from bus.worker.health import serve_health, stop_health
 from bus.worker.identity import Identity, claim
 from bus.worker.loop import StreamLoop
 from bus.worker.outputs import Outputs
@@ -121,8 +121,8 @@ async def run_worker(settings: Settings) -> None:
         runtime = Runtime(settings)
         await runtime.codec()
         instrument(settings, catalogue, runtime.contracts)
-        serve_metrics(settings.metrics_host, identity.metrics_port)
         loop = stream_loop(settings, identity, catalogue, runtime)
+        http = await serve_health(settings.metrics_host, identity.metrics_port, loop.readiness)
         log.info(
             "worker %s (%s, slot %d in %s)",
             identity.instance,
@@ -143,6 +143,7 @@ async def run_worker(settings: Settings) -> None:
         try:
             await loop.run(stop)
         finally:
+            await stop_health(http)
             await runtime.close()
         log.info("worker stopped")
     finally:

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 POLL_S = 0.1
 READY = "Worker ready"
+CHECK_S = 5.0
+CHECK_TIMEOUT_S = 3.0
 
 
 class WorkerFailed(BusError):
@@ -80,6 +82,9 @@ class StreamLoop:
         self._next_commit = 0.0
         self._ticks = {p.name: 0.0 for p in processors if p.tick_s}
         self._lag = LagSampler(consumer, lag_interval_s)
+        self.kafka_error: str | None = None
+        """Why the cluster did not answer the last metadata check (None: it did)."""
+        self._next_check = 0.0
 
     @property
     def topics(self) -> list[str]:
@@ -105,6 +110,9 @@ class StreamLoop:
                 if time.monotonic() >= self._next_commit:
                     await asyncio.to_thread(self._commit)
                 self._lag.sample(self.pending)
+                if time.monotonic() >= self._next_check:
+                    self._next_check = time.monotonic() + CHECK_S
+                    await asyncio.to_thread(self._check_cluster)
             log.info("stopping: committing what was handled")
             await asyncio.to_thread(self._commit)
         except BaseException:
@@ -184,6 +192,23 @@ class StreamLoop:
                 except Exception:  # e.g. a registry hiccup: the next tick tries again
                     log.exception("%s: tick failed", processor.name)
                 self._write_changelogs()
+
+    def readiness(self) -> str | None:
+        """None when ready for ``/readyz``, else why not."""
+        if self.failed:
+            return "the loop failed; see the log"
+        if self.kafka_error is not None:
+            return f"Kafka does not answer: {self.kafka_error}"
+        if not self.ready:
+            return "waiting for partitions (joining the group, restoring state)"
+        return None
+
+    def _check_cluster(self) -> None:
+        try:
+            self.consumer.list_topics(self.topics[0], timeout=CHECK_TIMEOUT_S)
+            self.kafka_error = None
+        except KafkaException as exc:
+            self.kafka_error = str(exc.args[0])
 
     # --- commits (on the loop's worker thread, or inside poll's rebalance callbacks) ---
 
