@@ -42,7 +42,7 @@ class ProcessorMetrics:
     Prometheus when the loop commits them (``committed``): a delivery counts
     once it is on record for good (acknowledged, and under exactly-once in a
     committed transaction), and its latency runs from its source event's own
-    time to that commit. An aborted transaction's tallies are dropped
+    time to that commit (one observation per delivery). An aborted transaction's tallies are dropped
     (``discard``).
     """
 
@@ -76,8 +76,8 @@ class ProcessorMetrics:
         self._routed[key] = self._routed.get(key, 0) + 1
         if self._since is None:
             self._since = _event_time(self._record)
-            if self._since is not None:
-                self._since_list.append(self._since)
+        if self._since is not None:
+            self._since_list.append(self._since)
 
     def committed(self) -> None:
         if self._routed:

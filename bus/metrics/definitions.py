@@ -68,8 +68,8 @@ PROCESSING_SECONDS = Histogram(
 )
 DELIVERY_LATENCY_SECONDS = Histogram(
     "bus_event_delivery_latency_seconds",
-    "End to end, once per event with outputs: from the event's own time (ce_time, else its "
-    "Kafka timestamp) to the commit of its outputs.",
+    "End to end, per delivery: from the source event's own time (ce_time, else its Kafka "
+    "timestamp) to the commit of the delivery.",
     ["agent"],
     buckets=LATENCY_BUCKETS,
 )
