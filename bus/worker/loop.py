@@ -93,6 +93,7 @@ class StreamLoop:
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set: then finish the batch in hand, commit, and leave."""
         await asyncio.to_thread(self.outputs.start)
+        self.outputs.start_reporting()
         for processor in self.processors:
             await processor.start()
         self.consumer.subscribe(
@@ -106,6 +107,7 @@ class StreamLoop:
                 for message in messages:
                     await self._handle(message)
                 self._write_changelogs()
+                self.outputs.serve_reports()
                 await self._tick()
                 if time.monotonic() >= self._next_commit:
                     await asyncio.to_thread(self._commit)
@@ -120,6 +122,7 @@ class StreamLoop:
             raise
         finally:
             await asyncio.to_thread(self._close)
+            await self.outputs.stop_reporting()
             for processor in self.processors:
                 await processor.stop()
 
