@@ -22,6 +22,7 @@ starting with the principal's name for the others (``BUS_APP_ID=auditor``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -166,12 +167,18 @@ def _worker(name: str, app_id: str, catalogue: Catalogue, settings: Settings) ->
     """
     on_catalogue = {spec.name for spec in catalogue.topic_specs()}
     grants = _Grants(name)
+    role = settings.model_copy(update={"app_id": app_id})
     for agent in ROLES[name]:
-        topics = agent_topics(agent, settings, catalogue)
-        grants.topics(Operation.READ, *topics.reads)
-        grants.topics(Operation.WRITE, *topics.writes)
+        topics = agent_topics(agent, role, catalogue)
+
+        def others(names: Iterable[str]) -> list[str]:
+            # Its changelogs start with the app id: the prefixed grant below covers them.
+            return [n for n in names if not n.startswith(f"{app_id}-")]
+
+        grants.topics(Operation.READ, *others(topics.reads))
+        grants.topics(Operation.WRITE, *others(topics.writes))
         own = [spec.name for spec in topics.own if spec.name not in on_catalogue]
-        grants.topics(Operation.CREATE, *own)
+        grants.topics(Operation.CREATE, *others(own))
     grants.add(Resource.TOPIC, app_id, Pattern.PREFIXED, Operation.ALL)
     grants.add(
         Resource.GROUP,

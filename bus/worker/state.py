@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
 from bus.errors import BusError
 
@@ -98,9 +98,7 @@ def restore(consumer: Consumer, stores: list[Store[Any]], partitions: set[int]) 
     ends: dict[tuple[str, int], int] = {}
     for store, p in wanted:
         entries[(store.changelog, p)] = {}
-        low, high = consumer.get_watermark_offsets(
-            TopicPartition(store.changelog, p), timeout=30, cached=False
-        )
+        low, high = _watermarks(consumer, TopicPartition(store.changelog, p))
         if high > low:
             ends[(store.changelog, p)] = high
     count = 0
@@ -113,6 +111,26 @@ def restore(consumer: Consumer, stores: list[Store[Any]], partitions: set[int]) 
     for store, p in wanted:
         store.restored(p, entries[(store.changelog, p)])
     return count
+
+
+def _watermarks(consumer: Consumer, tp: TopicPartition) -> tuple[int, int]:
+    """The partition's log start and end; waits out a topic whose leader is being elected.
+
+    A changelog the worker has just created may have no leader for a moment
+    (``NOT_LEADER_FOR_PARTITION``, ``UNKNOWN_TOPIC_OR_PART``): retried, not fatal.
+    """
+    deadline = time.monotonic() + RESTORE_STALL_S
+    while True:
+        try:
+            low, high = consumer.get_watermark_offsets(tp, timeout=10, cached=False)
+            return int(low), int(high)
+        except KafkaException as exc:
+            if exc.args[0].fatal() or time.monotonic() > deadline:
+                raise RestoreError(
+                    f"cannot find where changelog {tp.topic}[{tp.partition}] ends: {exc}"
+                ) from exc
+            log.info("changelog %s[%s] not ready yet (%s)", tp.topic, tp.partition, exc)
+            time.sleep(0.5)
 
 
 def _read_to_ends(
@@ -130,7 +148,7 @@ def _read_to_ends(
                     raise RestoreError(f"cannot read changelog {message.topic()}: {error}")
                 log.debug("changelog %s: %s", message.topic(), error)
                 continue
-            table = entries[(message.topic(), message.partition())]
+            table = entries[(str(message.topic()), int(message.partition() or 0))]
             key, value = message.key() or b"", message.value()
             if value is None:
                 table.pop(key, None)
