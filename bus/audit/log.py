@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bus.audit.record import ZERO_HASH
 from bus.audit.verify import LogEntry
 from bus.errors import BusError, DecodeError
+from bus.kafka.admin import admin_client, topic_partitions
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event
 from bus.schemas.types import AUDIT_CHECKPOINT, AUDIT_RECORD
@@ -50,10 +51,10 @@ def log_consumer(bootstrap_servers: str, **security: Any) -> AIOKafkaConsumer:
     )
 
 
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
-    # aiokafka's public topics() drops the partitions; its client keeps them
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = cluster.partitions_for_topic(topic)
+async def partitions_of(bootstrap_servers: str, topic: str, **security: Any) -> list[int]:
+    """The topic's partitions in order, from the cluster's metadata (``security`` as above)."""
+    async with admin_client(bootstrap_servers, **security) as admin:
+        partitions = (await topic_partitions(admin)).get(topic)
     if not partitions:
         raise BusError(f"topic {topic!r} does not exist on the cluster; check the catalogue")
     return sorted(partitions)
@@ -78,10 +79,10 @@ async def read_range(
 
 
 async def read_log(
-    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, partitions: Iterable[int]
 ) -> AsyncIterator[LogEntry]:
-    """Every entry of the audit topic, partition by partition, in log order."""
-    for partition in await partitions_of(consumer, topic):
+    """Every entry of the audit topic's ``partitions`` (see partitions_of), in log order."""
+    for partition in partitions:
         tp = TopicPartition(topic, partition)
         start = (await consumer.beginning_offsets([tp]))[tp]
         end = (await consumer.end_offsets([tp]))[tp]

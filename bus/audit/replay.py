@@ -199,10 +199,9 @@ class Progress:
 
 
 async def _ranges(
-    consumer: AIOKafkaConsumer, topics: Sequence[str], where: ReplayFilter
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition], where: ReplayFilter
 ) -> list[tuple[TopicPartition, int, int]]:
     """Per partition, the offsets ``[start, end)`` whose timestamps may be in the range."""
-    tps = [TopicPartition(t, p) for t in topics for p in await partitions_of(consumer, t)]
     ends = await consumer.end_offsets(tps)
     starts = await consumer.beginning_offsets(tps)
     if where.start_ms is not None:
@@ -225,10 +224,16 @@ async def replay(
     security: Mapping[str, Any] | None = None,
 ) -> Progress:
     """Send every matching event to ``sink``, partition by partition in offset order."""
-    consumer = log_consumer(bootstrap_servers, **(security or {}))
+    security = security or {}
+    tps = [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in await partitions_of(bootstrap_servers, topic, **security)
+    ]
+    consumer = log_consumer(bootstrap_servers, **security)
     await consumer.start()
     try:
-        ranges = await _ranges(consumer, topics, where)
+        ranges = await _ranges(consumer, tps, where)
         bar = Progress(sum(end - start for _, start, end in ranges), enabled=progress)
         for tp, start, end in ranges:
             async for message in read_range(consumer, tp, start, end):

@@ -37,12 +37,14 @@ async def verify_topic(
 ) -> Report:
     """Verify the audit topic's chains (and with ``events`` the audited events' digests)."""
     contracts = load_contracts(settings.schemas_dir)
+    security = security_kwargs(settings)
+    partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
+    consumer = log_consumer(settings.bootstrap_servers, **security)
     await consumer.start()
     try:
         codec = AvroCodec(registry, contracts)
-        entries = await _collect(read_log(consumer, codec, topic))
+        entries = await _collect(read_log(consumer, codec, topic, partitions))
         report = verify_partitions(entries, RecordHasher(contracts), signatures)
         if report.ok and events:
             await check_events(consumer, entries, report)
@@ -132,8 +134,10 @@ async def archive_topic(
     """Append the audit log's new entries to ``directory``; return the files written."""
     contracts = load_contracts(settings.schemas_dir)
     done = await asyncio.to_thread(_prepare, directory)
+    security = security_kwargs(settings)
+    partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
+    consumer = log_consumer(settings.bootstrap_servers, **security)
     await consumer.start()
     hasher = RecordHasher(contracts)
     written: list[Path] = []
@@ -141,7 +145,7 @@ async def archive_topic(
         codec = AvroCodec(registry, contracts)
         runs: dict[int, list[LogEntry]] = defaultdict(list)
         heads: dict[int, bytes] = {p: head for p, (_, head) in done.items()}
-        async for entry in read_log(consumer, codec, topic):
+        async for entry in read_log(consumer, codec, topic, partitions):
             if entry.offset <= done.get(entry.partition, (-1, b""))[0]:
                 continue
             run = runs[entry.partition]
@@ -165,10 +169,12 @@ async def archive_topic(
 
 async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:
     """The audit topic's end offset per partition (where a later check can start)."""
-    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
+    security = security_kwargs(settings)
+    partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
+    consumer = log_consumer(settings.bootstrap_servers, **security)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+        tps = [TopicPartition(topic, p) for p in partitions]
         return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
     finally:
         await consumer.stop()
@@ -189,14 +195,16 @@ async def verify_segment(
     ``prev_hash``: this proves the part written since, not the log before it.
     """
     contracts = load_contracts(settings.schemas_dir)
+    security = security_kwargs(settings)
+    partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
-    consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
+    consumer = log_consumer(settings.bootstrap_servers, **security)
     await consumer.start()
     deadline = time.monotonic() + timeout_s
     try:
         codec = AvroCodec(registry, contracts)
         while True:
-            entries = await _segment(consumer, codec, topic, starts)
+            entries = await _segment(consumer, codec, topic, partitions, starts)
             seen = {str(e.record["event_id"]) for e in entries if e.record is not None}
             if wanted <= seen:
                 break
@@ -217,10 +225,14 @@ async def verify_segment(
 
 
 async def _segment(
-    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, starts: Mapping[int, int]
+    consumer: AIOKafkaConsumer,
+    codec: AvroCodec,
+    topic: str,
+    partitions: list[int],
+    starts: Mapping[int, int],
 ) -> list[LogEntry]:
     entries = []
-    for partition in await partitions_of(consumer, topic):
+    for partition in partitions:
         tp = TopicPartition(topic, partition)
         end = (await consumer.end_offsets([tp]))[tp]
         async for message in read_range(consumer, tp, starts.get(partition, 0), end):

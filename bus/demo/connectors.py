@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bus.catalogue import Authority, Catalogue
 from bus.client import Publisher, status_update
 from bus.demo.scenario import status_updates
+from bus.kafka.admin import admin_client, topic_partitions
 from bus.kafka.local import free_port
 from bus.schemas.event import Event
 from bus.settings import Settings
@@ -152,13 +153,14 @@ def _environment(
 
 async def _from_the_end(settings: Settings, topic: str, group_id: str) -> None:
     """Commit the webhook group at the inbox's end, so only this run's events are delivered."""
+    async with admin_client(settings.bootstrap_servers) as admin:
+        found = (await topic_partitions(admin)).get(topic, set())
+    partitions = [TopicPartition(topic, p) for p in sorted(found)]
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers, group_id=group_id, enable_auto_commit=False
     )
     await consumer.start()
     try:
-        await consumer._client.add_topic(topic)
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         await consumer.commit({tp: offset for tp, offset in ends.items()})

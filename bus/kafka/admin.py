@@ -1,4 +1,4 @@
-"""Create the topics the bus needs, leaving existing ones as they are."""
+"""Create the topics the bus needs, leaving existing ones as they are; find their partitions."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ async def admin_client(
         yield admin
     finally:
         await admin.close()
+
+
+async def topic_partitions(admin: AIOKafkaAdminClient) -> dict[str, set[int]]:
+    """Each topic's partition ids, for topics the cluster describes without an error.
+
+    aiokafka's consumer knows the partitions of the topics it follows only.
+    This asks for every topic, not for named ones, because a Metadata request
+    naming a missing topic creates it on a cluster that auto-creates topics.
+    """
+    return {
+        str(topic["topic"]): {int(p["partition"]) for p in topic["partitions"]}
+        for topic in await admin.describe_topics()
+        if topic["error_code"] == 0
+    }
 
 
 async def ensure_topics(

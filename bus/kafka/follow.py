@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bus.errors import ConfigurationError
+from bus.kafka.admin import admin_client, topic_partitions
 from bus.lifecycle import AsyncResource
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class TopicFollower(AsyncResource):
     ) -> None:
         self.topics = list(topics)
         self._handler = handler
+        self._connection = {"bootstrap_servers": bootstrap_servers, **security}
         self._consumer = AIOKafkaConsumer(  # security: bus.kafka.connection.security_kwargs
             bootstrap_servers=bootstrap_servers,
             **security,
@@ -40,24 +42,23 @@ class TopicFollower(AsyncResource):
         self.caught_up = asyncio.Event()
 
     async def start(self) -> None:
+        partitions = await self._partitions()
         await self._consumer.start()
-        partitions = []
-        for topic in self.topics:
-            partitions += [TopicPartition(topic, p) for p in sorted(await self._partitions(topic))]
         self._consumer.assign(partitions)
         await self._consumer.seek_to_beginning(*partitions)
         ends = await self._consumer.end_offsets(partitions)
         self._task = asyncio.create_task(self._run(ends))
 
-    async def _partitions(self, topic: str) -> set[int]:
-        """The topic's partitions; aiokafka's public metadata covers subscribed topics only."""
-        for _ in range(150):
-            cluster = await self._consumer._client.fetch_all_metadata()
-            found: set[int] | None = cluster.partitions_for_topic(topic)
-            if found:
-                return found
-            await asyncio.sleep(0.2)
-        raise ConfigurationError(f"topic {topic!r} does not exist; run `bus topics apply`")
+    async def _partitions(self) -> list[TopicPartition]:
+        """Every partition of the topics, waiting up to 30 s for topics being created."""
+        async with admin_client(**self._connection) as admin:
+            for _ in range(150):
+                found = await topic_partitions(admin)
+                missing = [topic for topic in self.topics if not found.get(topic)]
+                if not missing:
+                    return [TopicPartition(t, p) for t in self.topics for p in sorted(found[t])]
+                await asyncio.sleep(0.2)
+        raise ConfigurationError(f"topic {missing[0]!r} does not exist; run `bus topics apply`")
 
     async def _run(self, ends: dict[TopicPartition, int]) -> None:
         behind = {tp for tp, end in ends.items() if end > 0}

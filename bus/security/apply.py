@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from confluent_kafka.admin import AdminClient
+
 from bus.catalogue import Catalogue
 from bus.errors import ConfigurationError
-from bus.kafka.admin import admin_client
-from bus.kafka.connection import security_kwargs
+from bus.kafka.connection import librdkafka_config
 from bus.security.credentials import read_passwords, with_new_passwords, write_passwords
 from bus.security.principals import Binding, Principal, all_bindings, principals
 from bus.security.protocol import (
@@ -70,22 +71,22 @@ async def apply_acls(
             "super user's BUS_SASL_USERNAME/BUS_SASL_PASSWORD (see `bus kafka start --sasl`)"
         )
     wanted = principals(catalogue, settings)
-    async with admin_client(settings.bootstrap_servers, **security_kwargs(settings)) as admin:
-        try:
-            result = plan(
-                wanted,
-                await scram_users(admin),
-                await describe_bindings(admin),
-                settings.sasl_username,
-            )
-            if dry_run or not result.changes:
-                return result
-            passwords = with_new_passwords(read_passwords(credentials), result.new_users)
-            write_passwords(credentials, passwords)
-            await set_scram_users(admin, {name: passwords[name] for name in result.new_users})
-            await create_bindings(admin, result.new_bindings)
-        except AclRequestError as exc:
-            raise ConfigurationError(
-                f"{exc}; is {settings.sasl_username!r} a super user of the cluster?"
-            ) from exc
-        return result
+    admin = AdminClient(librdkafka_config(settings))
+    try:
+        result = plan(
+            wanted,
+            await scram_users(admin),
+            await describe_bindings(admin),
+            settings.sasl_username,
+        )
+        if dry_run or not result.changes:
+            return result
+        passwords = with_new_passwords(read_passwords(credentials), result.new_users)
+        write_passwords(credentials, passwords)
+        await set_scram_users(admin, {name: passwords[name] for name in result.new_users})
+        await create_bindings(admin, result.new_bindings)
+    except AclRequestError as exc:
+        raise ConfigurationError(
+            f"{exc}; is {settings.sasl_username!r} a super user of the cluster?"
+        ) from exc
+    return result

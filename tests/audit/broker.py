@@ -13,8 +13,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bus.audit.log import decode_entry, partitions_of
+from bus.audit.log import decode_entry
 from bus.audit.verify import LogEntry
+from bus.kafka.admin import admin_client, topic_partitions
 from bus.schemas.codec import AvroCodec
 
 
@@ -76,13 +77,10 @@ async def read_audit(
     raw: list[bytes] = []
     try:
         partitions: set[int] = set()
-        while not partitions:
-            partitions = (
-                set(await partitions_of(consumer, topic))
-                if await _exists(consumer, topic)
-                else set()
-            )
-            await asyncio.sleep(0.2)
+        async with admin_client(bootstrap) as admin:
+            while not partitions:
+                partitions = (await topic_partitions(admin)).get(topic, set())
+                await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -99,10 +97,6 @@ async def read_audit(
     finally:
         await consumer.stop()
     return entries, raw
-
-
-async def _exists(consumer: AIOKafkaConsumer, topic: str) -> bool:
-    return topic in await consumer.topics()
 
 
 def records(entries: list[LogEntry]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bus.audit.chain import ChainWriter
 from bus.audit.checkpoint import CheckpointSigner
-from bus.audit.log import encode, last_head, log_consumer, read_log
+from bus.audit.log import encode, last_head, log_consumer, partitions_of, read_log
 from bus.audit.record import new_record
 from bus.client import Publisher
 from bus.schemas.codec import AvroCodec
@@ -68,7 +68,8 @@ async def _raw(settings: Settings, codec: AvroCodec, topic: str) -> list[bytes]:
     consumer = log_consumer(settings.bootstrap_servers)
     await consumer.start()
     try:
-        entries = [entry async for entry in read_log(consumer, codec, topic)]
+        partitions = await partitions_of(settings.bootstrap_servers, topic)
+        entries = [entry async for entry in read_log(consumer, codec, topic, partitions)]
     finally:
         await consumer.stop()
     values = []
