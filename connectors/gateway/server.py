@@ -8,9 +8,11 @@
   ``id:`` is the number to resume after (``Last-Event-ID``).
 - ``GET /healthz``: whether each reply topic is being read.
 
-Errors: 400 not JSON or no type, 401 unknown caller, 413 body too large,
-422 the event does not fit its schema (``schema`` and ``field`` in the
-answer), 503 Kafka did not acknowledge (nothing was accepted; retry).
+Errors, every one ``{"error": ...}`` JSON: 400 not JSON, no type or a malformed
+request (e.g. a header over 8190 bytes), 401 unknown caller, 404/405 no such
+route or method, 413 body too large, 422 the event does not fit its schema
+(``schema`` and ``field`` in the answer), 503 Kafka did not acknowledge
+(nothing was accepted; retry).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS
 from connectors.base.producer import EventProducer
 from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
+from connectors.gateway.guard import GuardedHandler
 from connectors.gateway.intake import BadRequestError, build_event, parse_request
+from connectors.gateway.problems import error_response, json_errors
 from connectors.gateway.replies import Reply, ReplyFeed
 
 log = logging.getLogger(__name__)
@@ -43,8 +47,7 @@ MAX_WAIT_S = 60.0
 KEEPALIVE_S = 15.0
 
 
-def _error(status: int, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": message, **extra}, status=status)
+UNKNOWN_CALLER = "unknown caller: send Authorization: Bearer <api key> or sign it"
 
 
 class Gateway(AsyncResource):
@@ -68,6 +71,7 @@ class Gateway(AsyncResource):
             for topic in topics
         }
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self.port = settings.gateway_port
 
     @property
@@ -77,7 +81,7 @@ class Gateway(AsyncResource):
     def app(self) -> web.Application:
         app = web.Application(
             client_max_size=self.settings.gateway_max_body_bytes,
-            middlewares=[http_metrics("gateway")],
+            middlewares=[http_metrics("gateway"), json_errors()],
         )
         add_metrics_route(app)
         app.add_routes(
@@ -96,20 +100,25 @@ class Gateway(AsyncResource):
         for feed in self.feeds.values():
             feed.start()
         # Open reply streams get a few seconds to end, then are cancelled.
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=3.0)
+        self._runner = web.AppRunner(self.app(), shutdown_timeout=3.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.gateway_host, self.settings.gateway_port)
-        await site.start()
-        server: Any = site._server
-        if server is not None and server.sockets:
-            self.port = int(server.sockets[0].getsockname()[1])
+        server = self._runner.server
+        assert server is not None
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: GuardedHandler(server, access_log=None),
+            self.settings.gateway_host,
+            self.settings.gateway_port,
+        )
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("gateway listening on %s", self.url)
 
     async def stop(self) -> None:
         for feed in self.feeds.values():
             await feed.stop()
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await self._runner.cleanup()  # closes the connections aiohttp handles
         await self.producer.stop()
         await self.runtime.close()
 
@@ -127,26 +136,26 @@ class Gateway(AsyncResource):
             body = await self._body(request)
         except web.HTTPRequestEntityTooLarge:
             limit = self.settings.gateway_max_body_bytes
-            return _error(413, f"the body is larger than {limit} bytes", max_bytes=limit)
+            return error_response(413, f"the body is larger than {limit} bytes", max_bytes=limit)
         client = self._client(request, body)
         if client is None:
-            return _error(401, "unknown caller: send Authorization: Bearer <api key> or sign it")
+            return error_response(401, UNKNOWN_CALLER)
         try:
             incoming = parse_request(request.headers, body, request.match_info.get("type"))
             signature = request.headers.get(SIGNATURE_HEADER)
             event = build_event(incoming, client, self.runtime.contracts, signature)
             value, headers = await self.producer.encode(event)
         except BadRequestError as exc:
-            return _error(400, str(exc))
+            return error_response(400, str(exc))
         except EncodeError as exc:
-            return _error(422, str(exc), schema=exc.schema, field=exc.field)
+            return error_response(422, str(exc), schema=exc.schema, field=exc.field)
         topic = self.catalogue.topics.assistant_events
         try:
             with GATEWAY_PRODUCE_SECONDS.time():
                 written = await self.producer.send(topic, event.key, value, headers)
         except BrokerUnavailableError as exc:
             log.warning("answering 503 to %s: %s", client.name, exc)
-            return _error(503, str(exc), retry=True)
+            return error_response(503, str(exc), retry=True)
         return web.json_response(
             {
                 "id": event.id,
@@ -160,7 +169,7 @@ class Gateway(AsyncResource):
     def _feed(self, request: web.Request) -> tuple[GatewayClient, ReplyFeed] | web.Response:
         client = self._client(request, b"")
         if client is None:
-            return _error(401, "unknown caller: send Authorization: Bearer <api key> or sign it")
+            return error_response(401, UNKNOWN_CALLER)
         topic = self.catalogue.authorities[client.authority].assistant_topic
         return client, self.feeds[topic]
 
@@ -173,7 +182,7 @@ class Gateway(AsyncResource):
             after = int(request.query.get("after", "0"))
             wait = min(float(request.query.get("wait", "0")), MAX_WAIT_S)
         except ValueError:
-            return _error(400, "'after' must be an integer and 'wait' a number of seconds")
+            return error_response(400, "'after' must be an integer and 'wait' a number of seconds")
         conversation = request.query.get("conversation_id")
         replies = await feed.wait_after(after, conversation, wait)
         return web.json_response(
