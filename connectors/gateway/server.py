@@ -10,9 +10,10 @@
 
 Errors, every one ``{"error": ...}`` JSON: 400 not JSON, no type or a malformed
 request (e.g. a header over 8190 bytes), 401 unknown caller, 404/405 no such
-route or method, 413 body too large, 422 the event does not fit its schema
-(``schema`` and ``field`` in the answer), 503 Kafka did not acknowledge
-(nothing was accepted; retry).
+route or method, 408 headers or body too slow (the connection is closed), 413
+body too large, 422 the event does not fit its schema (``schema`` and ``field``
+in the answer), 429 too many connections from one address (``Retry-After``),
+503 Kafka did not acknowledge (nothing was accepted; retry).
 """
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS
 from connectors.base.producer import EventProducer
 from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
-from connectors.gateway.guard import GuardedHandler
+from connectors.gateway.guard import (
+    ConnectionGuard,
+    GuardedHandler,
+    answer_and_close,
+    guard_requests,
+)
 from connectors.gateway.intake import BadRequestError, build_event, parse_request
 from connectors.gateway.problems import error_response, json_errors
 from connectors.gateway.replies import Reply, ReplyFeed
@@ -63,6 +69,9 @@ class Gateway(AsyncResource):
             settings, runtime=self.runtime, timeout_s=settings.gateway_produce_timeout_s
         )
         self._auth = Authenticator(clients)
+        self.guard = ConnectionGuard(
+            settings.gateway_header_timeout_s, settings.gateway_max_connections_per_client
+        )
         topics = {catalogue.authorities[c.authority].assistant_topic for c in clients}
         self.feeds = {
             topic: ReplyFeed(
@@ -81,7 +90,7 @@ class Gateway(AsyncResource):
     def app(self) -> web.Application:
         app = web.Application(
             client_max_size=self.settings.gateway_max_body_bytes,
-            middlewares=[http_metrics("gateway"), json_errors()],
+            middlewares=[guard_requests(), http_metrics("gateway"), json_errors()],
         )
         add_metrics_route(app)
         app.add_routes(
@@ -105,7 +114,12 @@ class Gateway(AsyncResource):
         server = self._runner.server
         assert server is not None
         self._listener = await asyncio.get_running_loop().create_server(
-            lambda: GuardedHandler(server, access_log=None),
+            lambda: GuardedHandler(
+                self.guard,
+                server,
+                access_log=None,
+                keepalive_timeout=self.settings.gateway_idle_timeout_s,
+            ),
             self.settings.gateway_host,
             self.settings.gateway_port,
         )
@@ -119,6 +133,7 @@ class Gateway(AsyncResource):
             self._listener.close()
         if self._runner is not None:
             await self._runner.cleanup()  # closes the connections aiohttp handles
+        self.guard.close_refused()
         await self.producer.stop()
         await self.runtime.close()
 
@@ -126,7 +141,8 @@ class Gateway(AsyncResource):
         limit = self.settings.gateway_max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
-        return await request.read()
+        async with asyncio.timeout(self.settings.gateway_body_timeout_s):
+            return await request.read()
 
     def _client(self, request: web.Request, body: bytes) -> GatewayClient | None:
         return self._auth.authenticate(request.headers, body)
@@ -137,6 +153,10 @@ class Gateway(AsyncResource):
         except web.HTTPRequestEntityTooLarge:
             limit = self.settings.gateway_max_body_bytes
             return error_response(413, f"the body is larger than {limit} bytes", max_bytes=limit)
+        except TimeoutError:
+            timeout = self.settings.gateway_body_timeout_s
+            late = error_response(408, f"the body did not arrive within {timeout:g} s", retry=True)
+            return await answer_and_close(request, late)
         client = self._client(request, body)
         if client is None:
             return error_response(401, UNKNOWN_CALLER)
