@@ -12,8 +12,9 @@ Errors, every one ``{"error": ...}`` JSON: 400 not JSON, no type or a malformed
 request (e.g. a header over 8190 bytes), 401 unknown caller, 404/405 no such
 route or method, 408 headers or body too slow (the connection is closed), 413
 body too large, 422 the event does not fit its schema (``schema`` and ``field``
-in the answer), 429 too many connections from one address (``Retry-After``),
-503 Kafka did not acknowledge (nothing was accepted; retry).
+in the answer), 429 over the client's rate limit or too many connections from
+one address (``Retry-After``), 503 Kafka did not acknowledge (nothing was
+accepted; retry).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from connectors.gateway.guard import (
 )
 from connectors.gateway.intake import BadRequestError, build_event, parse_request
 from connectors.gateway.problems import error_response, json_errors
+from connectors.gateway.ratelimit import RateLimiter
 from connectors.gateway.replies import Reply, ReplyFeed
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class Gateway(AsyncResource):
             settings, runtime=self.runtime, timeout_s=settings.gateway_produce_timeout_s
         )
         self._auth = Authenticator(clients)
+        self._rates = RateLimiter({c.name: c.rate_limit for c in clients if c.rate_limit})
         self.guard = ConnectionGuard(
             settings.gateway_header_timeout_s, settings.gateway_max_connections_per_client
         )
@@ -144,8 +147,23 @@ class Gateway(AsyncResource):
         async with asyncio.timeout(self.settings.gateway_body_timeout_s):
             return await request.read()
 
-    def _client(self, request: web.Request, body: bytes) -> GatewayClient | None:
-        return self._auth.authenticate(request.headers, body)
+    def _client(self, request: web.Request, body: bytes) -> GatewayClient | web.Response:
+        """The authenticated caller within its rate limit, or the 401 or 429 to answer."""
+        client = self._auth.authenticate(request.headers, body)
+        if client is None:
+            return error_response(401, UNKNOWN_CALLER)
+        wait = self._rates.retry_after(client.name)
+        if wait is not None:
+            limit = client.rate_limit
+            assert limit is not None
+            return error_response(
+                429,
+                f"{client.name} is over its rate limit of {limit.per_second:g} requests a "
+                f"second (bursts of {limit.burst}); retry after {wait} s",
+                headers={"Retry-After": str(wait)},
+                retry=True,
+            )
+        return client
 
     async def _post_event(self, request: web.Request) -> web.Response:
         try:
@@ -158,8 +176,8 @@ class Gateway(AsyncResource):
             late = error_response(408, f"the body did not arrive within {timeout:g} s", retry=True)
             return await answer_and_close(request, late)
         client = self._client(request, body)
-        if client is None:
-            return error_response(401, UNKNOWN_CALLER)
+        if isinstance(client, web.Response):
+            return client
         try:
             incoming = parse_request(request.headers, body, request.match_info.get("type"))
             signature = request.headers.get(SIGNATURE_HEADER)
@@ -188,8 +206,8 @@ class Gateway(AsyncResource):
 
     def _feed(self, request: web.Request) -> tuple[GatewayClient, ReplyFeed] | web.Response:
         client = self._client(request, b"")
-        if client is None:
-            return error_response(401, UNKNOWN_CALLER)
+        if isinstance(client, web.Response):
+            return client
         topic = self.catalogue.authorities[client.authority].assistant_topic
         return client, self.feeds[topic]
 

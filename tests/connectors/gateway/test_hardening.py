@@ -19,7 +19,7 @@ import pytest
 from connectors.gateway import Gateway
 
 from .conftest import StartGateway
-from .gateways import KEY, bearer, message
+from .gateways import CLIENTS, KEY, bearer, message
 
 pytestmark = pytest.mark.broker
 BOUND_S = 60  # far beyond any timeout under test: only a gateway that never answers hits it
@@ -165,6 +165,30 @@ async def healthy(http: aiohttp.ClientSession, gateway: Gateway) -> bool:
             return health.status == 200
     except aiohttp.ClientError:
         return False
+
+
+async def test_a_client_over_its_rate_limit_gets_429_with_retry_after(
+    start_gateway: StartGateway, http: aiohttp.ClientSession
+) -> None:
+    limited = CLIENTS.replace(
+        "api_keys: ['${GW_TEST_KEY}']}",
+        "api_keys: ['${GW_TEST_KEY}'], rate_limit: {per_second: 0.01, burst: 2}}",
+    )
+    gateway = await start_gateway(clients_file=limited)
+    url = f"{gateway.url}/v1/replies"
+    for _ in range(2):
+        async with http.get(url, headers=bearer()) as answer:
+            assert answer.status == 200
+    async with http.get(url, headers=bearer()) as answer:
+        assert answer.status == 429
+        assert int(answer.headers["Retry-After"]) >= 1
+        problem = await answer.json()
+    assert problem["retry"] is True
+    assert "tax-bot is over its rate limit of 0.01 requests a second" in problem["error"]
+    async with http.post(
+        f"{gateway.url}/v1/events/MessageSent", json=message(), headers=bearer()
+    ) as answer:
+        assert answer.status == 429
 
 
 async def test_an_oversized_header_is_answered_with_the_json_error_body(
