@@ -212,8 +212,13 @@ async def test_an_oversized_header_is_answered_with_the_json_error_body(
         (b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404),
         (b"DELETE /v1/events HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"POST /v1/events/X HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n", 400),
+        (
+            post_head(0, "Transfer-Encoding: chunked").replace(b"Content-Length: 0\r\n", b"")
+            + b"zz\r\n",
+            400,
+        ),
     ],
-    ids=["garbage", "no-route", "wrong-method", "bad-content-length"],
+    ids=["garbage", "no-route", "wrong-method", "bad-content-length", "bad-chunk"],
 )
 async def test_every_error_of_the_gateway_is_the_json_error_body(
     gateway: Gateway, request_bytes: bytes, status: int
