@@ -13,6 +13,7 @@ import asyncio
 import enum
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -180,7 +181,7 @@ class GuardedHandler(web.RequestHandler):
             GATEWAY_CONNECTIONS_CLOSED.labels("silent").inc()
         self.force_close()
 
-    def _start_deadline(self, seconds: float, callback: Any) -> None:
+    def _start_deadline(self, seconds: float, callback: Callable[[], object]) -> None:
         self._cancel_deadline()
         self.deadline = asyncio.get_running_loop().call_later(seconds, callback)
 
