@@ -134,6 +134,27 @@ class Settings(BaseSettings):
     gateway_produce_timeout_s: float = Field(
         5.0, gt=0, description="How long the gateway waits for Kafka before answering 503."
     )
+    gateway_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Time for a request's headers, from the connection's opening or the "
+        "request's first byte; then 408 and the connection is closed.",
+    )
+    gateway_body_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Time for a request's whole body once its headers are in; then 408 and "
+        "the connection is closed.",
+    )
+    gateway_idle_timeout_s: float = Field(
+        75.0, gt=0, description="How long a kept-alive connection may wait between requests."
+    )
+    gateway_max_connections_per_client: int = Field(
+        64,
+        ge=1,
+        description="Open connections allowed from one remote address; one more is answered "
+        "429 and closed.",
+    )
     webhook_max_attempts: int = Field(6, ge=1, description="Deliveries tried before a dead letter.")
     webhook_backoff_s: float = Field(0.5, gt=0, description="First retry delay; doubles, jittered.")
     webhook_backoff_max_s: float = Field(30.0, gt=0, description="Longest retry delay.")

@@ -60,7 +60,9 @@ def write_file(
     first, last = entries[0], entries[-1]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(first.partition, first.offset, last.offset, head)
-    schema = fastavro.parse_schema(contracts[AUDIT_LOG_ENTRY].schema)
+    # The contract as written, not fastavro.parse_schema's output: the writer embeds
+    # the schema it is given, and a parsed one's keys follow the hash seed.
+    schema = contracts[AUDIT_LOG_ENTRY].schema
     metadata = {
         "agencybus.audit.partition": str(first.partition),
         "agencybus.audit.head": head.hex(),

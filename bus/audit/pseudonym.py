@@ -3,6 +3,8 @@
 HMAC-SHA256 of the value under a secret key: the same value gets the same
 pseudonym in every field and event, so an auditor can follow one citizen
 through the log, but cannot recover the value or test a guess without the key.
+Map keys on a path are pseudonymised the same way, so no event data reaches
+the audit record in clear.
 """
 
 from __future__ import annotations
@@ -43,43 +45,43 @@ class Pseudonymizer:
     def pseudonyms(self, data: Mapping[str, Any], pii_paths: Sequence[str]) -> dict[str, str]:
         """Pseudonym of every non-null personal-data value, by its concrete path.
 
-        A map entry's path is ``fields{reason}``, an array item's ``items[0]``.
+        An array item's path is ``items[0]``; a map entry's is ``fields{hmac:...}``,
+        the key's own pseudonym: a map key is event data (a name, an id code) like
+        the value, and the path is copied into the audit record.
         """
         found: dict[str, str] = {}
         for path in pii_paths:
-            for where, value in _values(data, _TOKEN.findall(path), ""):
-                for leaf, item in _leaves(where, value):
+            for where, value in self._values(data, _TOKEN.findall(path), ""):
+                for leaf, item in self._leaves(where, value):
                     found[leaf] = self.pseudonym(item)
         return found
 
+    def _leaves(self, where: str, value: Any) -> Iterator[tuple[str, Any]]:
+        """A marked map or array is pseudonymised entry by entry, so entries stay linkable."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._leaves(f"{where}{{{self.pseudonym(key)}}}", item)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from self._leaves(f"{where}[{i}]", item)
+        elif value is not None:
+            yield where, value
 
-def _leaves(where: str, value: Any) -> Iterator[tuple[str, Any]]:
-    """A marked map or array is pseudonymised entry by entry, so entries stay linkable."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(f"{where}{{{key}}}", item)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _leaves(f"{where}[{i}]", item)
-    elif value is not None:
-        yield where, value
-
-
-def _values(data: Any, tokens: list[str], where: str) -> Iterator[tuple[str, Any]]:
-    if not tokens:
-        yield where, data
-        return
-    token, rest = tokens[0], tokens[1:]
-    if token == "[]":
-        if isinstance(data, list):
-            for i, item in enumerate(data):
-                yield from _values(item, rest, f"{where}[{i}]")
-    elif token == "{}":
-        if isinstance(data, dict):
-            for key, item in data.items():
-                yield from _values(item, rest, f"{where}{{{key}}}")
-    elif isinstance(data, dict) and token in data:
-        yield from _values(data[token], rest, f"{where}.{token}" if where else token)
+    def _values(self, data: Any, tokens: list[str], where: str) -> Iterator[tuple[str, Any]]:
+        if not tokens:
+            yield where, data
+            return
+        token, rest = tokens[0], tokens[1:]
+        if token == "[]":
+            if isinstance(data, list):
+                for i, item in enumerate(data):
+                    yield from self._values(item, rest, f"{where}[{i}]")
+        elif token == "{}":
+            if isinstance(data, dict):
+                for key, item in data.items():
+                    yield from self._values(item, rest, f"{where}{{{self.pseudonym(key)}}}")
+        elif isinstance(data, dict) and token in data:
+            yield from self._values(data[token], rest, f"{where}.{token}" if where else token)
 
 
 def pseudonym_key(settings: Settings) -> bytes:

@@ -20,6 +20,12 @@ GATEWAY_PRODUCE_SECONDS = Histogram(
     "Time from a valid request to Kafka's acknowledgement of its event.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+GATEWAY_CONNECTIONS_CLOSED = Counter(
+    "bus_gateway_connections_closed",
+    "Connections the gateway closed before a request reached it, by reason: header-timeout "
+    "(answered 408), silent (no byte before the header timeout), too-many-connections (429).",
+    ["reason"],
+)
 WEBHOOK_ATTEMPTS = Counter(
     "bus_webhook_attempts",
     "HTTP requests made to an authority's webhook, by result (delivered, failed, refused).",

@@ -6,12 +6,14 @@ clients:
     authority: tax-board          # the catalogue authority whose assistant this is
     api_keys: ["${TAX_BOT_KEY}"]  # Authorization: Bearer <key>; several allow rotation
     hmac_secret: ${TAX_BOT_HMAC}  # or sign each request (X-Bus-Timestamp, X-Bus-Signature)
+    rate_limit: {per_second: 20, burst: 40}  # optional; over it: 429 with Retry-After
 ```
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,16 @@ from bus.catalogue import Catalogue
 from bus.errors import ConfigurationError
 from connectors.base.secrets import resolve_secret
 from connectors.base.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from connectors.gateway.ratelimit import RateLimit
 
 CLIENT_HEADER = "X-Bus-Client"
+
+
+class _RateLimitEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    per_second: float = Field(gt=0)
+    burst: int | None = Field(None, ge=1, description="default: per_second, at least 1")
 
 
 class _ClientEntry(BaseModel):
@@ -34,6 +44,7 @@ class _ClientEntry(BaseModel):
     authority: str = Field(min_length=1)
     api_keys: tuple[str, ...] = ()
     hmac_secret: str | None = None
+    rate_limit: _RateLimitEntry | None = None
 
 
 class _ClientsFile(BaseModel):
@@ -50,6 +61,7 @@ class GatewayClient:
     authority: str
     api_keys: tuple[str, ...] = ()
     hmac_secret: str | None = None
+    rate_limit: RateLimit | None = None
 
     @property
     def source(self) -> str:
@@ -82,10 +94,18 @@ def load_clients(
         secret = (
             None if entry.hmac_secret is None else resolve_secret(entry.hmac_secret, where, environ)
         )
-        clients.append(GatewayClient(entry.name, entry.authority, keys, secret))
+        clients.append(GatewayClient(entry.name, entry.authority, keys, secret, _rate_limit(entry)))
     if len({c.name for c in clients}) != len(clients):
         raise ConfigurationError(f"{path}: client names must be unique")
     return clients
+
+
+def _rate_limit(entry: _ClientEntry) -> RateLimit | None:
+    given = entry.rate_limit
+    if given is None:
+        return None
+    burst = given.burst if given.burst is not None else max(1, math.ceil(given.per_second))
+    return RateLimit(given.per_second, burst)
 
 
 class Authenticator:

@@ -8,9 +8,13 @@
   ``id:`` is the number to resume after (``Last-Event-ID``).
 - ``GET /healthz``: whether each reply topic is being read.
 
-Errors: 400 not JSON or no type, 401 unknown caller, 413 body too large,
-422 the event does not fit its schema (``schema`` and ``field`` in the
-answer), 503 Kafka did not acknowledge (nothing was accepted; retry).
+Errors, every one ``{"error": ...}`` JSON: 400 not JSON, no type or a malformed
+request (e.g. a header over 8190 bytes), 401 unknown caller, 404/405 no such
+route or method, 408 headers or body too slow (the connection is closed), 413
+body too large, 422 the event does not fit its schema (``schema`` and ``field``
+in the answer), 429 over the client's rate limit or too many connections from
+one address (``Retry-After``), 503 Kafka did not acknowledge (nothing was
+accepted; retry).
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from connectors.base.metrics import GATEWAY_PRODUCE_SECONDS
 from connectors.base.producer import EventProducer
 from connectors.base.signing import SIGNATURE_HEADER
 from connectors.gateway.clients import Authenticator, GatewayClient
+from connectors.gateway.guard import (
+    ConnectionGuard,
+    GuardedHandler,
+    answer_and_close,
+    guard_requests,
+)
 from connectors.gateway.intake import BadRequestError, build_event, parse_request
+from connectors.gateway.problems import error_response, json_errors
+from connectors.gateway.ratelimit import RateLimiter
 from connectors.gateway.replies import Reply, ReplyFeed
 
 log = logging.getLogger(__name__)
@@ -43,8 +55,7 @@ MAX_WAIT_S = 60.0
 KEEPALIVE_S = 15.0
 
 
-def _error(status: int, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": message, **extra}, status=status)
+UNKNOWN_CALLER = "unknown caller: send Authorization: Bearer <api key> or sign it"
 
 
 class Gateway(AsyncResource):
@@ -60,6 +71,10 @@ class Gateway(AsyncResource):
             settings, runtime=self.runtime, timeout_s=settings.gateway_produce_timeout_s
         )
         self._auth = Authenticator(clients)
+        self._rates = RateLimiter({c.name: c.rate_limit for c in clients if c.rate_limit})
+        self.guard = ConnectionGuard(
+            settings.gateway_header_timeout_s, settings.gateway_max_connections_per_client
+        )
         topics = {catalogue.authorities[c.authority].assistant_topic for c in clients}
         self.feeds = {
             topic: ReplyFeed(
@@ -68,6 +83,7 @@ class Gateway(AsyncResource):
             for topic in topics
         }
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self.port = settings.gateway_port
 
     @property
@@ -77,7 +93,7 @@ class Gateway(AsyncResource):
     def app(self) -> web.Application:
         app = web.Application(
             client_max_size=self.settings.gateway_max_body_bytes,
-            middlewares=[http_metrics("gateway")],
+            middlewares=[guard_requests(), http_metrics("gateway"), json_errors()],
         )
         add_metrics_route(app)
         app.add_routes(
@@ -96,20 +112,31 @@ class Gateway(AsyncResource):
         for feed in self.feeds.values():
             feed.start()
         # Open reply streams get a few seconds to end, then are cancelled.
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=3.0)
+        self._runner = web.AppRunner(self.app(), shutdown_timeout=3.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.gateway_host, self.settings.gateway_port)
-        await site.start()
-        server: Any = site._server
-        if server is not None and server.sockets:
-            self.port = int(server.sockets[0].getsockname()[1])
+        server = self._runner.server
+        assert server is not None
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: GuardedHandler(
+                self.guard,
+                server,
+                access_log=None,
+                keepalive_timeout=self.settings.gateway_idle_timeout_s,
+            ),
+            self.settings.gateway_host,
+            self.settings.gateway_port,
+        )
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         log.info("gateway listening on %s", self.url)
 
     async def stop(self) -> None:
         for feed in self.feeds.values():
             await feed.stop()
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await self._runner.cleanup()  # closes the connections aiohttp handles
+        self.guard.close_refused()
         await self.producer.stop()
         await self.runtime.close()
 
@@ -117,36 +144,56 @@ class Gateway(AsyncResource):
         limit = self.settings.gateway_max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
-        return await request.read()
+        async with asyncio.timeout(self.settings.gateway_body_timeout_s):
+            return await request.read()
 
-    def _client(self, request: web.Request, body: bytes) -> GatewayClient | None:
-        return self._auth.authenticate(request.headers, body)
+    def _client(self, request: web.Request, body: bytes) -> GatewayClient | web.Response:
+        """The authenticated caller within its rate limit, or the 401 or 429 to answer."""
+        client = self._auth.authenticate(request.headers, body)
+        if client is None:
+            return error_response(401, UNKNOWN_CALLER)
+        wait = self._rates.retry_after(client.name)
+        if wait is not None:
+            limit = client.rate_limit
+            assert limit is not None
+            return error_response(
+                429,
+                f"{client.name} is over its rate limit of {limit.per_second:g} requests a "
+                f"second (bursts of {limit.burst}); retry after {wait} s",
+                headers={"Retry-After": str(wait)},
+                retry=True,
+            )
+        return client
 
     async def _post_event(self, request: web.Request) -> web.Response:
         try:
             body = await self._body(request)
         except web.HTTPRequestEntityTooLarge:
             limit = self.settings.gateway_max_body_bytes
-            return _error(413, f"the body is larger than {limit} bytes", max_bytes=limit)
+            return error_response(413, f"the body is larger than {limit} bytes", max_bytes=limit)
+        except TimeoutError:
+            timeout = self.settings.gateway_body_timeout_s
+            late = error_response(408, f"the body did not arrive within {timeout:g} s", retry=True)
+            return await answer_and_close(request, late)
         client = self._client(request, body)
-        if client is None:
-            return _error(401, "unknown caller: send Authorization: Bearer <api key> or sign it")
+        if isinstance(client, web.Response):
+            return client
         try:
             incoming = parse_request(request.headers, body, request.match_info.get("type"))
             signature = request.headers.get(SIGNATURE_HEADER)
             event = build_event(incoming, client, self.runtime.contracts, signature)
             value, headers = await self.producer.encode(event)
         except BadRequestError as exc:
-            return _error(400, str(exc))
+            return error_response(400, str(exc))
         except EncodeError as exc:
-            return _error(422, str(exc), schema=exc.schema, field=exc.field)
+            return error_response(422, str(exc), schema=exc.schema, field=exc.field)
         topic = self.catalogue.topics.assistant_events
         try:
             with GATEWAY_PRODUCE_SECONDS.time():
                 written = await self.producer.send(topic, event.key, value, headers)
         except BrokerUnavailableError as exc:
             log.warning("answering 503 to %s: %s", client.name, exc)
-            return _error(503, str(exc), retry=True)
+            return error_response(503, str(exc), retry=True)
         return web.json_response(
             {
                 "id": event.id,
@@ -159,8 +206,8 @@ class Gateway(AsyncResource):
 
     def _feed(self, request: web.Request) -> tuple[GatewayClient, ReplyFeed] | web.Response:
         client = self._client(request, b"")
-        if client is None:
-            return _error(401, "unknown caller: send Authorization: Bearer <api key> or sign it")
+        if isinstance(client, web.Response):
+            return client
         topic = self.catalogue.authorities[client.authority].assistant_topic
         return client, self.feeds[topic]
 
@@ -173,7 +220,7 @@ class Gateway(AsyncResource):
             after = int(request.query.get("after", "0"))
             wait = min(float(request.query.get("wait", "0")), MAX_WAIT_S)
         except ValueError:
-            return _error(400, "'after' must be an integer and 'wait' a number of seconds")
+            return error_response(400, "'after' must be an integer and 'wait' a number of seconds")
         conversation = request.query.get("conversation_id")
         replies = await feed.wait_after(after, conversation, wait)
         return web.json_response(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import fastavro
@@ -45,6 +49,36 @@ def test_archiving_the_same_log_twice_gives_byte_identical_files(tmp_path: Path)
     second = _write(tmp_path / "b", entries)
     assert [p.name for p in first] == [p.name for p in second]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second, strict=True))
+
+
+ARCHIVE_IN_A_FRESH_PROCESS = """
+import pickle, sys
+from pathlib import Path
+from bus.audit.archive import write_file
+from bus.schemas.contracts import load_contracts
+from bus.settings import Settings
+entries, head = pickle.loads(Path(sys.argv[1]).read_bytes())
+write_file(Path(sys.argv[2]), entries, head, load_contracts(Settings().schemas_dir))
+"""
+
+
+def test_the_same_entries_give_the_same_bytes_under_any_python_hash_seed(tmp_path: Path) -> None:
+    entries = chain(6)
+    head = [e.record["record_hash"] for e in entries if e.record is not None][-1]
+    given = tmp_path / "entries.pickle"
+    given.write_bytes(pickle.dumps((entries, head)))
+    archives = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}"
+        subprocess.run(
+            [sys.executable, "-c", ARCHIVE_IN_A_FRESH_PROCESS, str(given), str(out)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            timeout=120,
+        )
+        [path] = out.iterdir()
+        archives.append((path.name, path.read_bytes()))
+    assert archives[0] == archives[1]
 
 
 def test_archives_verify_on_their_own_across_files(tmp_path: Path) -> None:

@@ -35,8 +35,10 @@ def test_map_entries_and_nested_fields_get_one_pseudonym_per_concrete_path() -> 
         fields={"iban": "EE382200221020145685", "reason": "refund"},
     )
     found = PSEUDONYMS.pseudonyms(event.data, CONTRACTS[SR].pii_fields)
-    assert set(found) == {"citizen_reference", "fields{iban}", "fields{reason}"}
+    iban, reason = (f"fields{{{PSEUDONYMS.pseudonym(key)}}}" for key in ("iban", "reason"))
+    assert set(found) == {"citizen_reference", iban, reason}
     assert found["citizen_reference"] == PSEUDONYMS.pseudonym("38001010000")
+    assert found[iban] == PSEUDONYMS.pseudonym("EE382200221020145685")
     contact = new_event(
         CONTACT,
         source="assistant:police",
@@ -56,6 +58,34 @@ def test_an_audit_record_holds_no_raw_personal_data_in_its_bytes() -> None:
     assert event.data["text"].encode() not in data
     assert event.data["author_id"].encode() not in data
     assert PSEUDONYMS.pseudonym(event.data["author_id"]).encode() in data
+
+
+def test_the_keys_of_a_personal_data_map_are_pseudonymised_like_its_values() -> None:
+    data = {"fields": {"Mari Maasikas": "38001010000"}}
+    found = PSEUDONYMS.pseudonyms(data, ["fields"])
+    assert found == {
+        f"fields{{{PSEUDONYMS.pseudonym('Mari Maasikas')}}}": PSEUDONYMS.pseudonym("38001010000")
+    }
+    nested = {"contacts": {"Jaan Tamm": {"name": "Jaan Tamm", "city": "Tartu"}}}
+    [path] = PSEUDONYMS.pseudonyms(nested, ["contacts{}.name"])
+    assert path == f"contacts{{{PSEUDONYMS.pseudonym('Jaan Tamm')}}}.name"
+
+
+def test_an_audit_record_holds_no_raw_key_of_a_personal_data_map_in_its_bytes() -> None:
+    message, _ = message_event(4)
+    event = new_event(
+        SR,
+        source="assistant:tax-board",
+        service_code="income-tax-return",
+        fields={"Mari Maasikas": "spouse", "38001010000": "child"},
+    )
+    pii = CONTRACTS[SR].pii_fields
+    data = avro_bytes(
+        new_record(message, event, PSEUDONYMS.pseudonyms(event.data, pii), audited_at=T0)
+    )
+    for key in ("Mari Maasikas", "38001010000"):
+        assert key.encode() not in data
+        assert PSEUDONYMS.pseudonym(key).encode() in data
 
 
 def test_a_short_key_is_refused_with_how_to_make_one() -> None:

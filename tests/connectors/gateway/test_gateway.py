@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,69 +24,10 @@ from connectors.base.signing import signed_headers
 from connectors.gateway import Gateway, GatewayClient, load_clients
 from connectors.gateway.clients import CLIENT_HEADER
 
+from .gateways import KEY, SECRET, SECRETS, NewTopic, bearer, catalogue_and_clients, message
+
 pytestmark = pytest.mark.broker
-NewTopic = Callable[..., Awaitable[str]]
 CONVERSATION = "gov.agencybus.conversation."
-KEY = "test-key-tax-bot"
-SECRET = "test-hmac-police-bot"
-
-
-def message(text: str = "Where is my refund?", **header: Any) -> dict[str, Any]:
-    return {
-        "header": {"conversation_id": "conv-1", **header},
-        "message_id": "m-1",
-        "author_role": "END_USER",
-        "text": text,
-    }
-
-
-async def catalogue_and_clients(new_topic: NewTopic, tmp_path: Path) -> tuple[Catalogue, Path]:
-    events = await new_topic("gw.assistant-events", 3)
-    tax_assistant = await new_topic("gw.assistant.tax-board")
-    police_assistant = await new_topic("gw.assistant.police")
-    catalogue = Catalogue.model_validate(
-        {
-            "authorities": {
-                "tax-board": {
-                    "code": "tax-board",
-                    "name": "Tax",
-                    "assistant_topic": tax_assistant,
-                },
-                "police": {"code": "police", "name": "Police", "assistant_topic": police_assistant},
-            },
-            "topics": {"assistant_events": events},
-        }
-    )
-    clients = tmp_path / "clients.yaml"
-    clients.write_text(
-        "clients:\n"
-        "  - {name: tax-bot, authority: tax-board, api_keys: ['${GW_TEST_KEY}']}\n"
-        "  - {name: police-bot, authority: police, hmac_secret: '${GW_TEST_HMAC}'}\n"
-    )
-    return catalogue, clients
-
-
-@pytest.fixture
-async def gateway(
-    settings_with_registry: Settings, new_topic: NewTopic, tmp_path: Path
-) -> AsyncIterator[Gateway]:
-    catalogue, path = await catalogue_and_clients(new_topic, tmp_path)
-    clients = load_clients(path, catalogue, {"GW_TEST_KEY": KEY, "GW_TEST_HMAC": SECRET})
-    settings = settings_with_registry.model_copy(
-        update={"gateway_port": 0, "gateway_max_body_bytes": 4096}
-    )
-    async with Gateway(settings, catalogue, clients) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        yield session
-
-
-def bearer(key: str = KEY) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 async def read_topic(settings: Settings, topic: str, count: int) -> list[Any]:
@@ -312,7 +252,7 @@ async def test_an_unreachable_broker_is_503_and_nothing_is_acknowledged(
     http: aiohttp.ClientSession,
 ) -> None:
     catalogue, path = await catalogue_and_clients(new_topic, tmp_path)
-    clients = load_clients(path, catalogue, {"GW_TEST_KEY": KEY, "GW_TEST_HMAC": SECRET})
+    clients = load_clients(path, catalogue, SECRETS)
     settings = settings_with_registry.model_copy(
         update={
             "bootstrap_servers": f"127.0.0.1:{free_port()}",  # nothing listens there
