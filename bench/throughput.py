@@ -1,6 +1,6 @@
-"""Pipe throughput: the plain pipe, the Faust floor and the router on the same prefilled events.
+"""Pipe throughput: the two plain pipes and the router on the same prefilled events.
 
-All three read one prefilled assistants' topic in a fresh consumer group; each
+All read one prefilled assistants' topic in a fresh consumer group; each
 run writes to fresh output topics. A run's figure is the input events per
 second over the window in which its outputs were written after its
 process(es) were ready (``bench.offsets``).
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import profile
-from bench.env import PLAIN_PIPE, READY_LINE, WORKER_READY, BenchEnv
+from bench.env import PIPE_READY, PLAIN_PIPE, WORKER_READY, BenchEnv
 from bench.machine import process_cpu_s
 from bench.offsets import Offsets
 from bench.workload import Workload
@@ -48,7 +48,7 @@ async def pipe_run(
     module: str = PLAIN_PIPE,
     budget_s: float | None = None,
 ) -> Result:
-    """Input events per second through one pipe process (``env.start_pipe``'s ``module``).
+    """Input events per second through one pipe process (one of ``bench.env.PIPES``).
 
     CPU is divided by the events written after the pipe was seen ready, the
     same span its CPU time is taken over; ``budget_s`` as for the router.
@@ -59,7 +59,7 @@ async def pipe_run(
     await env.create(spec)
     pipe = env.start_pipe(name, source, sink, env.name(name), module)
     try:
-        await env.ready(pipe, READY_LINE[module])
+        await env.ready(pipe, PIPE_READY)
         ready_ms = int(time.time() * 1000)
         cpu = process_cpu_s(pipe.process.pid)
         async with Offsets(env.settings.bootstrap_servers) as offsets:
@@ -100,7 +100,7 @@ async def router_run(
     )
     app_id = env.name(f"router-{run}")
     running = [
-        env.start_worker(f"router-{run}-{n}", app_id, path, **(worker_env or {}))
+        await env.start_worker(f"router-{run}-{n}", app_id, path, **(worker_env or {}))
         for n in range(workers)
     ]
     try:
