@@ -17,16 +17,15 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from bench.env import WORKER_READY, BenchEnv
 from bench.machine import process_rss_mib
-from bench.workload import EVENTS_PER_CONVERSATION, wire_record
+from bench.workload import EVENTS_PER_CONVERSATION, producer, send, wire_record
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
 from bus.demo.scenario import build
 from bus.errors import BusError
-from bus.schemas.cloudevents import Headers
 from bus.supervise import Service
 
 SOAK_AGENTS = ("router", "echo", "auditor", "escalator")
@@ -118,15 +117,7 @@ class Progress:
 
 async def _feed(env: BenchEnv, catalogue: Catalogue, topic: str, events: int) -> None:
     """Produce ``events`` new events in chunks, each chunk built and encoded just in time."""
-    producer = Producer(
-        {
-            "bootstrap.servers": env.settings.bootstrap_servers,
-            "acks": "all",
-            "linger.ms": 20,
-            "batch.size": 256 * 1024,
-            "partitioner": "murmur2_random",  # where bus.client.Publisher puts each key
-        }
-    )
+    sender = producer(env.settings.bootstrap_servers)
     sent = 0
     async with Publisher(env.settings) as publisher:
         while sent < events:
@@ -134,20 +125,7 @@ async def _feed(env: BenchEnv, catalogue: Catalogue, topic: str, events: int) ->
             conversations = math.ceil(count / EVENTS_PER_CONVERSATION) + 10
             chunk = build(catalogue, conversations, seed=uuid.uuid4().int).events[:count]
             for event in chunk:
-                key, value, headers = wire_record(publisher.codec, env.settings, event)
-                _produce(producer, topic, key, value, headers)
+                send(sender, topic, wire_record(publisher.codec, env.settings, event))
             sent += len(chunk)
-            if await asyncio.to_thread(producer.flush, 60):
+            if await asyncio.to_thread(sender.flush, 60):
                 raise BusError(f"the soak's events were not acknowledged at {sent:,}")
-
-
-def _produce(
-    producer: Producer, topic: str, key: bytes | None, value: bytes, headers: Headers
-) -> None:
-    pairs: list[tuple[str, str | bytes | None]] = list(headers)
-    while True:
-        try:
-            producer.produce(topic, value, key, headers=pairs)
-            return
-        except BufferError:
-            producer.poll(0.05)

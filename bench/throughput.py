@@ -17,7 +17,7 @@ from bench import profile
 from bench.env import PIPE_READY, PLAIN_PIPE, WORKER_READY, BenchEnv
 from bench.machine import process_cpu_s
 from bench.offsets import Offsets
-from bench.workload import Workload
+from bench.workload import Workload, produce
 from bus.catalogue import load_catalogue
 from bus.kafka.admin import TopicSpec
 
@@ -89,8 +89,14 @@ async def router_run(
     """Input events per second through ``workers`` router processes.
 
     With ``budget_s`` the router is measured over the events it routes in that
-    many seconds after it is ready, not necessarily all of them.
+    many seconds after it is ready, not necessarily all of them. Several
+    workers read a fresh topic, filled once they have all joined the group:
+    on the prefilled one, the first to be ready would route a small workload
+    alone before the others were in.
     """
+    fresh = workers > 1
+    if fresh:
+        source = env.name(f"router-{run}.assistant-events")
     path = env.catalogue(f"router-{run}", source, updates)
     catalogue = load_catalogue(path)
     outputs = sorted(
@@ -106,11 +112,15 @@ async def router_run(
     try:
         for worker in running:
             await env.ready(worker, WORKER_READY)
-        if workers > 1:
+        if fresh:
             await asyncio.sleep(SETTLE_S)  # the group's last rebalance is not in the window
         ready_ms = int(time.time() * 1000)
         cpu = sum(process_cpu_s(worker.process.pid) for worker in running)
         spy = profile.record(running[0].process.pid, PROFILE_S, profile_to) if profile_to else None
+        filling = None
+        if fresh:
+            fill = produce(env.settings.bootstrap_servers, source, workload.records)
+            filling = asyncio.create_task(fill)
 
         def alive() -> bool:
             return all(worker.running for worker in running)
@@ -121,6 +131,8 @@ async def router_run(
             )
             cpu = sum(process_cpu_s(worker.process.pid) for worker in running) - cpu
             window = await offsets.window(outputs, ready_ms)
+        if filling is not None:
+            await filling
         if spy is not None:
             await asyncio.to_thread(spy.wait)
     finally:

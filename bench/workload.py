@@ -12,11 +12,12 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaProducer
+from confluent_kafka import Producer
 
 from bus.catalogue import Catalogue
 from bus.client import Publisher
 from bus.demo.scenario import build
+from bus.errors import BusError
 from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event
@@ -79,18 +80,37 @@ def wire_record(codec: AvroCodec, settings: Settings, event: Event) -> Record:
 
 
 async def produce(bootstrap_servers: str, topic: str, records: list[Record]) -> None:
-    """Fill a topic as fast as the producer goes, in order per key."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", linger_ms=20, max_batch_size=262144
+    """Fill a topic as fast as librdkafka goes (in the background: a thread of its own)."""
+    await asyncio.to_thread(_produce, bootstrap_servers, topic, records)
+
+
+def producer(bootstrap_servers: str) -> Producer:
+    """A producer that puts each key where ``bus.client.Publisher`` does (murmur2)."""
+    return Producer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "acks": "all",
+            "linger.ms": 20,
+            "batch.size": 256 * 1024,
+            "partitioner": "murmur2_random",
+        }
     )
-    await producer.start()
-    try:
-        chunk = 5000
-        for start in range(0, len(records), chunk):
-            pending = [
-                await producer.send(topic, value, key=key, headers=headers)
-                for key, value, headers in records[start : start + chunk]
-            ]
-            await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
+
+
+def send(producer: Producer, topic: str, record: Record) -> None:
+    key, value, headers = record
+    pairs: list[tuple[str, str | bytes | None]] = list(headers)
+    while True:
+        try:
+            producer.produce(topic, value, key, headers=pairs)
+            return
+        except BufferError:  # the local queue is full: let deliveries drain it
+            producer.poll(0.05)
+
+
+def _produce(bootstrap_servers: str, topic: str, records: list[Record]) -> None:
+    sender = producer(bootstrap_servers)
+    for record in records:
+        send(sender, topic, record)
+    if sender.flush(60):
+        raise BusError(f"not every record to {topic} was acknowledged in 60s")
