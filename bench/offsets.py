@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
@@ -75,24 +75,11 @@ class Offsets:
     ) -> int:
         """Wait until ``topics`` hold ``expected`` records, or ``budget_s`` is spent.
 
-        Counts offsets, commit markers included: under exactly-once it may
-        return a little early; the window counts only the records written.
-        Fails if the writer dies or nothing is complete after ``timeout_s``.
+        Counts offsets: for topics written without transactions (the pipes').
         """
         tps = await self.partitions(topics)
-        began = time.monotonic()
-        count = await self.total(tps)
-        while count < expected:
-            spent = time.monotonic() - began
-            if budget_s is not None and spent > budget_s:
-                return count
-            if spent > timeout_s:
-                raise BusError(f"only {count} of {expected} records arrived in {timeout_s:.0f}s")
-            if not alive():
-                raise BusError(f"the process writing {topics[0]} died at {count} of {expected}")
-            await asyncio.sleep(0.25)
-            count = await self.total(tps)
-        return count
+        what = f"records written to {topics[0]}"
+        return await wait(lambda: self.total(tps), expected, what, timeout_s, alive, budget_s)
 
     async def window(self, topics: list[str], since_ms: int) -> Window:
         """The records written at or after ``since_ms``: how many, first and last timestamps."""
@@ -101,6 +88,53 @@ class Offsets:
         if window.count == 0:
             raise BusError(f"no records were written to {topics} after {since_ms}")
         return window
+
+
+async def wait(
+    count: Callable[[], Awaitable[int]],
+    expected: int,
+    what: str,
+    timeout_s: float,
+    alive: Callable[[], bool],
+    budget_s: float | None,
+) -> int:
+    """Poll ``count`` until it reaches ``expected`` or ``budget_s`` is spent; returns the last.
+
+    Fails if the process that moves it dies, or nothing is complete after ``timeout_s``.
+    """
+    began = time.monotonic()
+    done = await count()
+    while done < expected:
+        spent = time.monotonic() - began
+        if budget_s is not None and spent > budget_s:
+            return done
+        if spent > timeout_s:
+            raise BusError(f"only {done:,} of {expected:,} {what} in {timeout_s:.0f}s")
+        if not alive():
+            raise BusError(f"the process died at {done:,} of {expected:,} {what}")
+        await asyncio.sleep(0.25)
+        done = await count()
+    return done
+
+
+class Committed:
+    """How many records of a topic a consumer group has committed: the events a worker has
+    handled, whatever it wrote for them (every agent of the worker had each of them)."""
+
+    def __init__(self, bootstrap_servers: str, group: str, topic: str, partitions: int) -> None:
+        # group.id only to read the group's offsets: this consumer never joins it
+        self._consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": group})
+        self._tps = [TopicPartition(topic, p) for p in range(partitions)]
+
+    async def __aenter__(self) -> Committed:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self._consumer.close)
+
+    async def count(self) -> int:
+        found = await asyncio.to_thread(self._consumer.committed, self._tps, timeout=TIMEOUT_S)
+        return sum(max(tp.offset, 0) for tp in found)
 
 
 def count_window(bootstrap_servers: str, tps: list[tuple[str, int]], since_ms: int) -> Window:

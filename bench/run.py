@@ -14,6 +14,7 @@ from typing import Any
 from bench import aims, audit, codec, latency, machine, profile, soak, throughput
 from bench.env import CONFLUENT_PIPE, PLAIN_PIPE, BenchEnv
 from bench.report import Row, results_document, save, table, unavailable
+from bench.stats import median
 from bench.workload import Workload, build_workload, produce
 from bus.client import Publisher
 from bus.kafka.admin import TopicSpec
@@ -93,7 +94,6 @@ async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]
         "machine": machine.describe(),
         "kafka": {"version": env.kafka_version, "note": env.kafka_note},
         "event_size": workload.sizes(),
-        "router_outputs_per_event": round(workload.outputs / len(workload), 3),
         "commit_interval_s": env.settings.commit_interval_s,
         "wall_s": walls.seconds,
     }
@@ -106,9 +106,10 @@ async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]
         await env.create(TopicSpec(updates, catalogue.topic_specs()[0].partitions))
         if {"throughput", "exactly-once"} & set(plan.only):
             profiled: list[tuple[str, float]] = []
-            measured, one_worker = await _throughput(
+            measured, one_worker, per_event = await _throughput(
                 plan, env, workload, source, updates, profiled, walls
             )
+            context["router_outputs_per_event"] = per_event
             if profiled:
                 context["router_profile"] = dict(profiled)
             rows += measured
@@ -155,9 +156,10 @@ async def _throughput(
     updates: str,
     profiled: list[tuple[str, float]],
     walls: Walls,
-) -> tuple[list[Row], list[float]]:
+) -> tuple[list[Row], list[float], float | None]:
     """The router beside both plain pipes, and under exactly-once beside itself. Returns the
-    rows the plan asks for and the router's rates, which the audit and scaling rows reuse."""
+    rows the plan asks for, the router's rates, which the audit and scaling rows reuse, and
+    the records it wrote per event."""
     eos = "exactly-once" in plan.only
     runs: dict[str, list[throughput.Result]] = {PIPE: [], CONFLUENT: [], ROUTER: []}
     if eos:
@@ -228,7 +230,8 @@ async def _throughput(
             pair("router exactly-once", EXACTLY_ONCE, CONFLUENT, note),
             pair("CPU per event", EXACTLY_ONCE, ROUTER, both, **less),
         ]
-    return rows, rate[ROUTER]
+    per_event = median([r.outputs_per_event for r in runs[ROUTER]])
+    return rows, rate[ROUTER], None if per_event is None else round(per_event, 3)
 
 
 def _rate(result: throughput.Result) -> str:
@@ -290,11 +293,10 @@ async def _audit(
     """The router's own runs of the throughput row are the baseline when they were measured:
     they run the same agents (``audit.ROUTER_AGENTS``), and the budget has no room for more."""
     labels = ("audit overhead", "events/s", "router + auditor", "router, no auditor")
-    aim = aims.AUDIT
     if not audit.has_auditor():
         say(f"audit overhead: not available: {audit.why_unavailable()}")
         return unavailable(*labels, audit.why_unavailable())
-    row = Row(*labels, aim=aim)
+    row = Row(*labels, aim=aims.AUDIT)
     row.baseline_samples = list(one)
     for n in range(plan.runs):
         runs = (
@@ -410,6 +412,10 @@ async def _soak(plan: Plan, env: BenchEnv) -> Row:
     )
 
 
+def _per_event(figure: float | None) -> str:
+    return "" if figure is None else f"; the router wrote {figure} records per event"
+
+
 def _header(context: dict[str, Any], took: Any) -> str:
     m, k, size = context["machine"], context["kafka"], context["event_size"]
     return "\n".join(
@@ -420,8 +426,8 @@ def _header(context: dict[str, Any], took: Any) -> str:
             f"  kafka     {k['version']} ({k['note']})",
             f"  events    {context['plan']['events']:,} per throughput run, "
             f"{size['value_bytes_mean']:.0f} B value (min {size['value_bytes_min']}, "
-            f"max {size['value_bytes_max']}) + {size['headers_bytes_mean']:.0f} B headers; "
-            f"the router writes {context['router_outputs_per_event']} records per event",
+            f"max {size['value_bytes_max']}) + {size['headers_bytes_mean']:.0f} B headers"
+            + _per_event(context.get("router_outputs_per_event")),
             f"  runs      {context['plan']['runs']} per figure (median); "
             f"took {took.total_seconds():.0f}s",
             f"  commits   every {context['commit_interval_s']:g}s (BUS_COMMIT_INTERVAL_S)",

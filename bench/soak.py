@@ -17,10 +17,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, TopicPartition
-
 from bench.env import WORKER_READY, BenchEnv
 from bench.machine import process_rss_mib
+from bench.offsets import Committed
 from bench.workload import EVENTS_PER_CONVERSATION, producer, send, wire_record
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
@@ -62,11 +61,8 @@ async def soak_run(env: BenchEnv, events: int) -> Soak:
         await env.ready(worker, WORKER_READY)
         feeder = asyncio.create_task(_feed(env, env.base_catalogue(), source, events))
         partitions = next(s.partitions for s in catalogue.topic_specs() if s.name == source)
-        progress = Progress(env.settings.bootstrap_servers, app_id, source, partitions)
-        try:
-            return await _watch(worker, progress, feeder, events)
-        finally:
-            progress.close()
+        async with Committed(env.settings.bootstrap_servers, app_id, source, partitions) as done:
+            return await _watch(worker, done, feeder, events)
     finally:
         if feeder is not None:
             feeder.cancel()
@@ -74,7 +70,7 @@ async def soak_run(env: BenchEnv, events: int) -> Soak:
 
 
 async def _watch(
-    worker: Service, progress: Progress, feeder: asyncio.Task[None], events: int
+    worker: Service, committed: Committed, feeder: asyncio.Task[None], events: int
 ) -> Soak:
     """Read the worker's memory at a fifth of the events and at the end."""
     checkpoint = events // 5
@@ -87,7 +83,7 @@ async def _watch(
             feeder.result()  # raises what stopped the feeder
         if not worker.running:
             raise BusError(f"the soak worker died at {done:,} of {events:,} events")
-        now = await asyncio.to_thread(progress.committed)
+        now = await committed.count()
         if now > done:
             done, moved = now, time.monotonic()
         elif time.monotonic() - moved > STALL_S:
@@ -98,21 +94,6 @@ async def _watch(
     end, peak = process_rss_mib(worker.process.pid)
     assert at_checkpoint is not None and began is not None
     return Soak(events, began[1], at_checkpoint, end, peak, max(time.monotonic() - began[0], 0.001))
-
-
-class Progress:
-    """How many events of the source the worker's group has committed (all agents handled)."""
-
-    def __init__(self, bootstrap_servers: str, group: str, topic: str, partitions: int) -> None:
-        # group.id only to read the group's offsets: this consumer never joins it
-        self._consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": group})
-        self._tps = [TopicPartition(topic, p) for p in range(partitions)]
-
-    def committed(self) -> int:
-        return sum(max(tp.offset, 0) for tp in self._consumer.committed(self._tps, timeout=30))
-
-    def close(self) -> None:
-        self._consumer.close()
 
 
 async def _feed(env: BenchEnv, catalogue: Catalogue, topic: str, events: int) -> None:
