@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from bench.audit import ROUTER_AGENTS
 from bus.catalogue import Catalogue, load_catalogue
@@ -28,14 +29,16 @@ from bus.kafka.jars import jars_dir, kafka_version
 from bus.kafka.local import LocalKafka, answers_metadata, free_port
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, start_bus
+from bus.worker.build import worker_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_READY = "Worker ready"
 PIPE_READY = "pipe ready"
 PLAIN_PIPE = "bench.pipe"
-FAUST_FLOOR = "bench.faust_floor"
-READY_LINE = {PLAIN_PIPE: PIPE_READY, FAUST_FLOOR: WORKER_READY}
-"""What each pipe module logs once it consumes."""
+CONFLUENT_PIPE = "bench.confluent_pipe"
+PIPES = (PLAIN_PIPE, CONFLUENT_PIPE)
+LEADERS_TIMEOUT_S = 60.0
+"""The baseline pipe modules: each logs ``PIPE_READY`` once it consumes."""
 
 
 class BenchEnv:
@@ -118,6 +121,8 @@ class BenchEnv:
         topics["service_updates"] = service_updates
         topics["dead_letters"] = f"{prefix}.deadletters"
         topics["audit"] = f"{prefix}.audit"  # the auditor's, when the bench runs it
+        for key in ("escalations", "escalation_actions", "presence"):  # the escalator's
+            topics[key] = f"{prefix}.{key.replace('_', '-')}"
         topics.pop("overrides", None)
         for authority in document["authorities"]:
             authority["inbox"] = f"{prefix}.inbox.{authority['code']}"
@@ -132,7 +137,14 @@ class BenchEnv:
     async def create(self, *specs: TopicSpec) -> None:
         await ensure_topics(self.settings.bootstrap_servers, specs)
 
-    def start_worker(self, name: str, app_id: str, catalogue: Path, **env: str) -> Service:
+    async def start_worker(self, name: str, app_id: str, catalogue: Path, **env: str) -> Service:
+        """A ``bus worker`` of the router (and echo) unless ``env`` says otherwise; its
+        echo topics and metrics port are its own, so nothing outside the bench is touched.
+
+        Its topics are made first and waited for until every partition has a
+        leader: on a busy machine a worker that made them itself could find a
+        changelog without a leader while restoring, and fail to start.
+        """
         overrides = {f"BUS_{key.upper()}": value for key, value in env.items()}
         worker_env = {
             **self.env(),
@@ -140,8 +152,19 @@ class BenchEnv:
             "BUS_CATALOGUE": str(catalogue),
             "BUS_WORKER_DIR": str(self.work / "state" / name),
             "BUS_AGENTS": ",".join(ROUTER_AGENTS),  # the router is measured, alone
+            "BUS_METRICS_PORT": str(free_port()),
+            "BUS_HEARTBEAT_TOPIC": f"{app_id}.heartbeats",
+            "BUS_ECHO_TOPIC": f"{app_id}.echoes",
+            "BUS_DEAD_LETTER_TOPIC": f"{app_id}.echo-deadletters",
             **overrides,
         }
+        names = ("app_id", "heartbeat_topic", "echo_topic", "dead_letter_topic")
+        update: dict[str, Any] = {name: worker_env[f"BUS_{name.upper()}"] for name in names}
+        update["agents"] = tuple(worker_env["BUS_AGENTS"].split(","))
+        settings = self.settings.model_copy(update=update)
+        specs = worker_topics(settings, load_catalogue(catalogue))
+        await self.create(*specs)
+        await asyncio.to_thread(_wait_for_leaders, settings.bootstrap_servers, specs)
         service = start_bus(name, ["worker"], worker_env, self.work / "logs")
         self._services.append(service)
         return service
@@ -149,7 +172,7 @@ class BenchEnv:
     def start_pipe(
         self, name: str, source: str, sink: str, group: str, module: str = PLAIN_PIPE
     ) -> Service:
-        """Run a pipe ``module`` of ``READY_LINE``; each takes the same options."""
+        """Run one of the ``PIPES``; each takes the same options."""
         log_file = self.work / "logs" / f"{name}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         args = ["--bootstrap-servers", self.settings.bootstrap_servers]
@@ -180,3 +203,22 @@ class BenchEnv:
             mine = [t for t in await admin.list_topics() if t.startswith(self.prefix)]
             if mine:
                 await admin.delete_topics(mine)
+
+
+def _wait_for_leaders(bootstrap_servers: str, specs: list[TopicSpec]) -> None:
+    """Until every partition of ``specs`` answers a watermark request (it has a leader)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "bench-probe"})
+    deadline = time.monotonic() + LEADERS_TIMEOUT_S
+    try:
+        for spec in specs:
+            for partition in range(spec.partitions):
+                while True:
+                    try:
+                        consumer.get_watermark_offsets(TopicPartition(spec.name, partition), 10)
+                        break
+                    except KafkaException:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.2)
+    finally:
+        consumer.close()

@@ -1,7 +1,8 @@
 """End-to-end latency at a fixed offered load, from the assistant's produce to the receipt.
 
 The bus path: producer -> assistants' topic -> router worker -> inbox or
-assistant topic -> ``bus.client.Subscriber``. The baseline: the same
+assistant topic -> ``bus.client.Subscriber`` (read_committed: under
+exactly-once an output arrives when its transaction commits). The baseline: the same
 producer -> topic -> plain pipe process -> topic -> plain aiokafka consumer.
 Sender and receiver share this process and its clock; only events the
 router delivers somewhere (not dead letters) are timed, on both paths.
@@ -120,12 +121,17 @@ async def _measure(
     return latency_summary(clock.latencies(timed))
 
 
-async def bus_run(env: BenchEnv, workload: Workload, load: Load, run: str) -> dict[str, float]:
+async def bus_run(
+    env: BenchEnv, workload: Workload, load: Load, run: str, **worker_env: str
+) -> dict[str, float]:
+    """``worker_env``: the worker's settings, e.g. ``processing_guarantee="exactly_once"``."""
     source, updates = env.name(f"lat-{run}.assistant-events"), env.name(f"lat-{run}.updates")
     path = env.catalogue(f"lat-{run}", source, updates)
     catalogue = load_catalogue(path)
     await env.create(*catalogue.topic_specs())
-    worker = env.start_worker(f"lat-router-{run}", env.name(f"lat-router-{run}"), path)
+    worker = await env.start_worker(
+        f"lat-router-{run}", env.name(f"lat-router-{run}"), path, **worker_env
+    )
     clock = Clock()
     topics = [a.inbox for a in catalogue.authorities.values()]
     topics += [a.assistant_topic for a in catalogue.authorities.values()]

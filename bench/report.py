@@ -13,6 +13,31 @@ from bench.stats import median, ratio
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+@dataclass(frozen=True)
+class Aim:
+    """What the issue asks of a row, so the table shows at once whether it is met.
+
+    Most aims are on the ratio (at least ``target`` times the baseline); a
+    latency aim is on the bus's own value (``of_value``, at most ``target``).
+    """
+
+    target: float
+    at_most: bool = False
+    of_value: bool = False
+
+    def met(self, row: Row) -> bool | None:
+        figure = row.bus if self.of_value else row.ratio
+        if figure is None:
+            return None
+        return figure <= self.target if self.at_most else figure >= self.target
+
+    def text(self, unit: str) -> str:
+        sign = "<=" if self.at_most else ">="
+        if self.of_value:
+            return f"{sign} {fmt_value(self.target, unit)} {unit}"
+        return f"{sign} {fmt_ratio(self.target)}"
+
+
 @dataclass
 class Row:
     """One measurement: the bus and its baseline, each a median of several runs."""
@@ -25,6 +50,7 @@ class Row:
     baseline_samples: list[float] = field(default_factory=list)
     higher_is_better: bool = True
     note: str = ""
+    aim: Aim | None = None
 
     @property
     def bus(self) -> float | None:
@@ -38,8 +64,23 @@ class Row:
     def ratio(self) -> float | None:
         return ratio(self.bus, self.baseline)
 
+    @property
+    def aim_text(self) -> str:
+        return self.aim.text(self.unit) if self.aim else ""
+
+    @property
+    def met(self) -> bool | None:
+        return self.aim.met(self) if self.aim else None
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "bus": self.bus, "baseline": self.baseline, "ratio": self.ratio}
+        return {
+            **asdict(self),
+            "bus": self.bus,
+            "baseline": self.baseline,
+            "ratio": self.ratio,
+            "aim": self.aim_text or None,
+            "met": self.met,
+        }
 
 
 def unavailable(measure: str, unit: str, bus_label: str, baseline_label: str, why: str) -> Row:
@@ -59,11 +100,18 @@ def fmt_ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-HEADINGS = ("measurement", "unit", "bus", "value", "baseline", "value", "ratio")
+def fmt_met(row: Row) -> str:
+    if row.aim is None:
+        return ""
+    return {True: "met", False: "missed", None: "-"}[row.met]
+
+
+HEADINGS = ("measurement", "unit", "bus", "value", "baseline", "value", "ratio", "aim", "")
 
 
 def table(rows: list[Row]) -> str:
-    """A fixed-width table; notes (e.g. why a row has no figures) under their row."""
+    """A fixed-width table with each row's aim, if any, and whether it is met; notes (e.g.
+    why a row has no figures) under their row."""
     cells = [
         (
             r.measure,
@@ -73,11 +121,13 @@ def table(rows: list[Row]) -> str:
             r.baseline_label,
             fmt_value(r.baseline, r.unit),
             fmt_ratio(r.ratio),
+            r.aim_text,
+            fmt_met(r),
         )
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(HEADINGS)]
-    numeric = {3, 5, 6}
+    numeric = {3, 5, 6, 7}
 
     def line(values: tuple[str, ...]) -> str:
         parts = [

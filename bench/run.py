@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit, codec, latency, machine, profile, throughput
-from bench.env import FAUST_FLOOR, BenchEnv
+from bench import aims, audit, codec, latency, machine, profile, soak, throughput
+from bench.env import CONFLUENT_PIPE, PLAIN_PIPE, BenchEnv
 from bench.report import Row, results_document, save, table, unavailable
+from bench.stats import median
 from bench.workload import Workload, build_workload, produce
 from bus.client import Publisher
 from bus.kafka.admin import TopicSpec
 from bus.schemas.contracts import load_contracts
 
-MEASUREMENTS = ("throughput", "latency", "codec", "audit", "scaling")
+MEASUREMENTS = ("throughput", "exactly-once", "latency", "codec", "audit", "scaling", "soak")
+NOT_QUICK = ("soak",)
+"""What ``--quick`` leaves out unless ``--only`` names it."""
 CODEC_EVENTS = 20_000
 
 
@@ -30,18 +35,31 @@ class Plan:
     seconds: float
     router_seconds: float | None
     only: tuple[str, ...]
+    soak_events: int = 1_000_000
     save: bool = True
     profile: bool = False
-
-    @property
-    def floor_seconds(self) -> float | None:
-        """Half the router's budget: the Faust floor is steady within seconds, and the whole
-        bench has to fit in 15 minutes."""
-        return self.router_seconds / 2 if self.router_seconds else None
 
 
 def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+class Walls:
+    """Wall time spent on each kind of run, added up over the runs, to size the defaults."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def timing(self, what: str) -> Iterator[None]:
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[what] = self.seconds.get(what, 0.0) + time.monotonic() - began
+
+    def summary(self) -> str:
+        return "; ".join(f"{what} {s:.0f}s" for what, s in self.seconds.items())
 
 
 async def run(plan: Plan) -> int:
@@ -66,37 +84,50 @@ async def run(plan: Plan) -> int:
 
 async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]]:
     catalogue = env.base_catalogue()
+    walls = Walls()
     say(f"kafka {env.kafka_version} at {env.settings.bootstrap_servers} ({env.kafka_note})")
-    workload = await build_workload(env.settings, catalogue, plan.events)
+    with walls.timing("workload"):
+        workload = await build_workload(env.settings, catalogue, plan.events)
     say(f"{len(workload)} events encoded, {len(workload.routed)} of them routable")
     context: dict[str, Any] = {
         "plan": asdict(plan),
         "machine": machine.describe(),
         "kafka": {"version": env.kafka_version, "note": env.kafka_note},
         "event_size": workload.sizes(),
-        "router_outputs_per_event": round(workload.outputs / len(workload), 3),
+        "commit_interval_s": env.settings.commit_interval_s,
+        "wall_s": walls.seconds,
     }
     rows: list[Row] = []
     one_worker: list[float] = []
-    if {"throughput", "scaling", "audit"} & set(plan.only):
-        source = await _prefill(env, workload)
+    if {"throughput", "exactly-once", "scaling", "audit"} & set(plan.only):
+        with walls.timing("prefill"):
+            source = await _prefill(env, workload)
         updates = env.name("input.service-updates")
         await env.create(TopicSpec(updates, catalogue.topic_specs()[0].partitions))
-        if "throughput" in plan.only:
+        if {"throughput", "exactly-once"} & set(plan.only):
             profiled: list[tuple[str, float]] = []
-            measured = await _throughput(plan, env, workload, source, updates, profiled)
+            measured, one_worker, per_event = await _throughput(
+                plan, env, workload, source, updates, profiled, walls
+            )
+            context["router_outputs_per_event"] = per_event
             if profiled:
                 context["router_profile"] = dict(profiled)
-            one_worker = measured[0].bus_samples
             rows += measured
         if "audit" in plan.only:
-            rows.append(await _audit(plan, env, workload, source, updates, one_worker))
+            with walls.timing("audit"):
+                rows.append(await _audit(plan, env, workload, source, updates, one_worker))
         if "scaling" in plan.only:
-            rows.append(await _scaling(plan, env, workload, source, updates, one_worker))
+            with walls.timing("scaling"):
+                rows.append(await _scaling(plan, env, workload, source, updates, one_worker))
     if "latency" in plan.only:
-        rows += await _latency(plan, env, workload)
+        rows += await _latency(plan, env, workload, walls)
     if "codec" in plan.only:
-        rows += await _codec(plan, env, workload)
+        with walls.timing("codec"):
+            rows += await _codec(plan, env, workload)
+    if "soak" in plan.only:
+        with walls.timing("soak"):
+            rows.append(await _soak(plan, env))
+    say(f"wall time: {walls.summary()}")
     return rows, context
 
 
@@ -111,8 +142,10 @@ async def _prefill(env: BenchEnv, workload: Workload) -> str:
 
 
 ROUTER = "router, 1 worker"
+EXACTLY_ONCE = "router, exactly-once"
 PIPE = "plain aiokafka pipe"
-FLOOR = "Faust pass-through agent"
+CONFLUENT = "confluent-kafka pipe"
+PIPES = {PIPE: PLAIN_PIPE, CONFLUENT: CONFLUENT_PIPE}
 
 
 async def _throughput(
@@ -122,87 +155,96 @@ async def _throughput(
     source: str,
     updates: str,
     profiled: list[tuple[str, float]],
-) -> list[Row]:
-    """The router beside the plain pipe, and beside the Faust floor between them: how much of
-    the gap is Faust's and how much the bus's. The first row's router runs are reused by the
-    audit and scaling rows."""
-    runs: dict[str, list[throughput.Result]] = {PIPE: [], FLOOR: [], ROUTER: []}
+    walls: Walls,
+) -> tuple[list[Row], list[float], float | None]:
+    """The router beside both plain pipes, and under exactly-once beside itself. Returns the
+    rows the plan asks for, the router's rates, which the audit and scaling rows reuse, and
+    the records it wrote per event."""
+    eos = "exactly-once" in plan.only
+    runs: dict[str, list[throughput.Result]] = {PIPE: [], CONFLUENT: [], ROUTER: []}
+    if eos:
+        runs[EXACTLY_ONCE] = []
     for n in range(plan.runs):
-        pipe = await throughput.pipe_run(env, workload, source, f"t{n}")
-        say(f"pipe run {n + 1}: {pipe.rate:,.0f} events/s, {pipe.cpu_ms:.3f} CPU ms/event")
-        floor = await throughput.pipe_run(
-            env, workload, source, f"t{n}", module=FAUST_FLOOR, budget_s=plan.floor_seconds
-        )
-        say(f"Faust floor run {n + 1}: {floor.rate:,.0f} events/s, {floor.cpu_ms:.3f} CPU ms/event")
+        for label, module in PIPES.items():
+            with walls.timing(label):
+                result = await throughput.pipe_run(env, workload, source, f"t{n}", module=module)
+            say(f"{label} run {n + 1}: {_rate(result)}")
+            runs[label].append(result)
         spy = env.work / "router-profile.txt" if plan.profile and n == 0 else None
-        router = await throughput.router_run(
-            env, workload, source, updates, f"t{n}", budget_s=plan.router_seconds, profile_to=spy
-        )
+        with walls.timing("router"):
+            router = await throughput.router_run(
+                env,
+                workload,
+                source,
+                updates,
+                f"t{n}",
+                budget_s=plan.router_seconds,
+                profile_to=spy,
+            )
         if spy is not None:
             profiled.extend(_profile(spy))
-        say(f"router run {n + 1}: {router.rate:,.0f} events/s, {router.cpu_ms:.3f} CPU ms/event")
-        runs[PIPE].append(pipe)
-        runs[FLOOR].append(floor)
+        say(f"router run {n + 1}: {_rate(router)}")
         runs[ROUTER].append(router)
+        if eos:
+            with walls.timing("router exactly-once"):
+                result = await throughput.router_run(
+                    env,
+                    workload,
+                    source,
+                    updates,
+                    f"e{n}",
+                    budget_s=plan.router_seconds,
+                    worker_env={"processing_guarantee": "exactly_once"},
+                )
+            say(f"router exactly-once run {n + 1}: {_rate(result)}")
+            runs[EXACTLY_ONCE].append(result)
     rate = {label: [r.rate for r in results] for label, results in runs.items()}
     cpu = {label: [r.cpu_ms for r in results] for label, results in runs.items()}
-    router_cut = _measured_over("router", "routed", runs[ROUTER], plan.router_seconds)
-    floor_cut = _measured_over(
-        FLOOR, "passed", runs[FLOOR], plan.floor_seconds, "half of --router-seconds"
-    )
-    router_note = _note(router_cut, pipe_events=len(workload))
-    floor_note = _note(floor_cut, pipe_events=len(workload))
-    both_note = _note(router_cut, floor_cut)
-    return [
-        Row(
-            "pipe throughput", "events/s", ROUTER, PIPE, rate[ROUTER], rate[PIPE], note=router_note
-        ),
-        Row("Faust floor", "events/s", FLOOR, PIPE, rate[FLOOR], rate[PIPE], note=floor_note),
-        Row(
-            "router vs Faust floor",
-            "events/s",
-            ROUTER,
-            FLOOR,
-            rate[ROUTER],
-            rate[FLOOR],
-            note=both_note,
-        ),
-        Row(
-            "CPU per event",
-            "ms",
-            ROUTER,
-            PIPE,
-            cpu[ROUTER],
-            cpu[PIPE],
-            note=router_note,
-            higher_is_better=False,
-        ),
-        Row(
-            "CPU per event",
-            "ms",
-            FLOOR,
-            PIPE,
-            cpu[FLOOR],
-            cpu[PIPE],
-            note=floor_note,
-            higher_is_better=False,
-        ),
-    ]
+    cut = {
+        label: _measured_over(label, runs[label], plan.router_seconds)
+        for label in (ROUTER, EXACTLY_ONCE)
+        if label in runs
+    }
+
+    def pair(measure: str, bus: str, baseline: str, note: str, **more: Any) -> Row:
+        figures = cpu if measure == "CPU per event" else rate
+        unit = "ms" if measure == "CPU per event" else "events/s"
+        return Row(measure, unit, bus, baseline, figures[bus], figures[baseline], note=note, **more)
+
+    less = {"higher_is_better": False}
+    rows: list[Row] = []
+    if "throughput" in plan.only:
+        note = _note(cut[ROUTER], pipe_events=len(workload))
+        rows += [
+            pair("pipe throughput", ROUTER, PIPE, note, aim=aims.ROUTER_VS_PIPE),
+            pair("pipe throughput", ROUTER, CONFLUENT, note),
+            pair("CPU per event", ROUTER, PIPE, note, **less),
+            pair("CPU per event", ROUTER, CONFLUENT, note, **less),
+        ]
+    if eos:
+        note = _note(cut[EXACTLY_ONCE], pipe_events=len(workload))
+        both = _note(cut[EXACTLY_ONCE], cut[ROUTER])
+        rows += [
+            pair("router exactly-once", EXACTLY_ONCE, ROUTER, both, aim=aims.EXACTLY_ONCE),
+            pair("router exactly-once", EXACTLY_ONCE, PIPE, note),
+            pair("router exactly-once", EXACTLY_ONCE, CONFLUENT, note),
+            pair("CPU per event", EXACTLY_ONCE, ROUTER, both, **less),
+        ]
+    per_event = median([r.outputs_per_event for r in runs[ROUTER]])
+    return rows, rate[ROUTER], None if per_event is None else round(per_event, 3)
 
 
-def _measured_over(
-    who: str,
-    verb: str,
-    results: list[throughput.Result],
-    seconds: float | None,
-    flag: str = "--router-seconds",
-) -> str:
+def _rate(result: throughput.Result) -> str:
+    return f"{result.rate:,.0f} events/s, {result.cpu_ms:.3f} CPU ms/event"
+
+
+def _measured_over(who: str, results: list[throughput.Result], seconds: float | None) -> str:
     if not any(r.cut_off for r in results):
         return ""
     counts = [r.events for r in results]
     return (
-        f"the {who} was measured over the {min(counts):,} to {max(counts):,} it {verb} "
-        f"in its first {seconds or 0:g}s ({flag})"
+        f"the {who} was measured over the {min(counts):,} to {max(counts):,} events it "
+        f"routed in its first {seconds or 0:g}s (--router-seconds)"
     )
 
 
@@ -211,7 +253,7 @@ def _note(*cuts: str, pipe_events: int | None = None) -> str:
     cut = ", ".join(c for c in cuts if c)
     if not cut:
         return ""
-    return f"the pipe moved all {pipe_events:,} events; {cut}" if pipe_events else cut
+    return f"the pipes moved all {pipe_events:,} events; {cut}" if pipe_events else cut
 
 
 def _profile(path: Path) -> list[tuple[str, float]]:
@@ -228,7 +270,7 @@ def _profile(path: Path) -> list[tuple[str, float]]:
 async def _scaling(
     plan: Plan, env: BenchEnv, workload: Workload, source: str, updates: str, one: list[float]
 ) -> Row:
-    row = Row("router scaling", "events/s", "router, 2 workers", "router, 1 worker")
+    row = Row("router scaling", "events/s", "router, 2 workers", ROUTER, aim=aims.SCALING)
     row.baseline_samples = list(one)
     for n in range(plan.runs):
         if not one:
@@ -254,7 +296,7 @@ async def _audit(
     if not audit.has_auditor():
         say(f"audit overhead: not available: {audit.why_unavailable()}")
         return unavailable(*labels, audit.why_unavailable())
-    row = Row(*labels)
+    row = Row(*labels, aim=aims.AUDIT)
     row.baseline_samples = list(one)
     for n in range(plan.runs):
         runs = (
@@ -277,29 +319,54 @@ async def _audit(
     return row
 
 
-async def _latency(plan: Plan, env: BenchEnv, workload: Workload) -> list[Row]:
+async def _latency(plan: Plan, env: BenchEnv, workload: Workload, walls: Walls) -> list[Row]:
+    """Each load through the pipe and the router; the highest also under exactly-once."""
     rows = []
+    eos_aim = aims.exactly_once_p99(env.settings.commit_interval_s)
     for rate in plan.rates:
         load = latency.Load(rate, plan.seconds)
-        bus: list[dict[str, float]] = []
-        pipe: list[dict[str, float]] = []
+        paths = {"pipe": "", "bus": ""} | ({"exactly-once": ""} if rate == max(plan.rates) else {})
+        found: dict[str, list[dict[str, float]]] = {path: [] for path in paths}
         for n in range(plan.runs):
-            pipe.append(await latency.pipe_run(env, workload, load, f"{rate:.0f}-{n}"))
-            say(f"pipe latency at {rate:,.0f}/s run {n + 1}: {_ms(pipe[-1])}")
-            bus.append(await latency.bus_run(env, workload, load, f"{rate:.0f}-{n}"))
-            say(f"bus latency at {rate:,.0f}/s run {n + 1}: {_ms(bus[-1])}")
-        for key in ("p50", "p95", "p99", "max"):
-            row = Row(
-                f"latency {key} at {rate:,.0f}/s",
-                "ms",
-                "router + Subscriber",
-                "plain pipe + consumer",
-                [b[key] for b in bus],
-                [p[key] for p in pipe],
-                higher_is_better=False,
-            )
-            rows.append(row)
+            for path in found:
+                with walls.timing(f"latency {rate:.0f}/s {path}"):
+                    found[path].append(await _latency_run(env, workload, load, path, n))
+                say(f"{path} latency at {rate:,.0f}/s run {n + 1}: {_ms(found[path][-1])}")
+        for path, label, aim in (
+            ("bus", "router + Subscriber", aims.P99_MS),
+            ("exactly-once", "router (exactly-once) + Subscriber", eos_aim),
+        ):
+            if path not in found:
+                continue
+            suffix = ", exactly-once" if path == "exactly-once" else ""
+            for key in ("p50", "p95", "p99", "max"):
+                aimed = key == "p99" and rate == aims.AIMED_RATE
+                rows.append(
+                    Row(
+                        f"latency {key} at {rate:,.0f}/s{suffix}",
+                        "ms",
+                        label,
+                        "plain pipe + consumer",
+                        [b[key] for b in found[path]],
+                        [p[key] for p in found["pipe"]],
+                        higher_is_better=False,
+                        aim=aim if aimed else None,
+                    )
+                )
     return rows
+
+
+async def _latency_run(
+    env: BenchEnv, workload: Workload, load: latency.Load, path: str, n: int
+) -> dict[str, float]:
+    run = f"{load.rate:.0f}-{n}"
+    if path == "pipe":
+        return await latency.pipe_run(env, workload, load, run)
+    if path == "exactly-once":
+        return await latency.bus_run(
+            env, workload, load, f"eos-{run}", processing_guarantee="exactly_once"
+        )
+    return await latency.bus_run(env, workload, load, run)
 
 
 def _ms(summary: dict[str, float]) -> str:
@@ -321,6 +388,34 @@ async def _codec(plan: Plan, env: BenchEnv, workload: Workload) -> list[Row]:
     return rows
 
 
+async def _soak(plan: Plan, env: BenchEnv) -> Row:
+    say(f"soak: {plan.soak_events:,} events through {', '.join(soak.SOAK_AGENTS)} in one worker")
+    result = await soak.soak_run(env, plan.soak_events)
+    say(
+        f"soak: RSS {result.rss_checkpoint_mib:.0f} MiB after {result.checkpoint:,} events, "
+        f"{result.rss_end_mib:.0f} MiB after {result.events:,}"
+    )
+    return Row(
+        "soak memory (RSS)",
+        "MiB",
+        f"worker after {result.events:,} events",
+        f"after {result.events // 5:,}",
+        [result.rss_end_mib],
+        [result.rss_checkpoint_mib],
+        higher_is_better=False,
+        note=(
+            f"one worker of {', '.join(soak.SOAK_AGENTS)}; the first reading after "
+            f"{result.checkpoint:,} committed events; peak {result.peak_mib:.0f} MiB; "
+            f"{result.rate:,.0f} events/s between the readings"
+        ),
+        aim=aims.SOAK,
+    )
+
+
+def _per_event(figure: float | None) -> str:
+    return "" if figure is None else f"; the router wrote {figure} records per event"
+
+
 def _header(context: dict[str, Any], took: Any) -> str:
     m, k, size = context["machine"], context["kafka"], context["event_size"]
     return "\n".join(
@@ -331,10 +426,12 @@ def _header(context: dict[str, Any], took: Any) -> str:
             f"  kafka     {k['version']} ({k['note']})",
             f"  events    {context['plan']['events']:,} per throughput run, "
             f"{size['value_bytes_mean']:.0f} B value (min {size['value_bytes_min']}, "
-            f"max {size['value_bytes_max']}) + {size['headers_bytes_mean']:.0f} B headers; "
-            f"the router writes {context['router_outputs_per_event']} records per event",
+            f"max {size['value_bytes_max']}) + {size['headers_bytes_mean']:.0f} B headers"
+            + _per_event(context.get("router_outputs_per_event")),
             f"  runs      {context['plan']['runs']} per figure (median); "
             f"took {took.total_seconds():.0f}s",
+            f"  commits   every {context['commit_interval_s']:g}s (BUS_COMMIT_INTERVAL_S)",
+            "  wall time " + "; ".join(f"{k} {v:.0f}s" for k, v in context["wall_s"].items()),
             "",
         ]
     )
