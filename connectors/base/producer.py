@@ -22,7 +22,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from bus.deadletters import DeadLetter
+from bus.deadletters import DeadLetter, dead_letter
 from bus.kafka.connection import librdkafka_config
 from bus.lifecycle import AsyncResource
 from bus.schemas.cloudevents import Headers
@@ -74,20 +74,15 @@ class EventProducer(AsyncResource):
         return await self.send(topic, event.key, value, headers)
 
     async def dead_letter_record(self, record: Any, reason: str, error: str, agent: str) -> Written:
-        """Dead-letter a Kafka record as it was read: its key, bytes and headers, and why."""
-        letter = DeadLetter.of_record(record, reason, error, agent)
+        """Dead-letter a Kafka record as it was read: its key, bytes and headers, and why.
+
+        ``bus.deadletters.dead_letter`` logs and counts it, as for every sender.
+        """
+        letter = dead_letter(record, reason, error, agent)
         return await self.send_dead_letter(letter)
 
     async def send_dead_letter(self, letter: DeadLetter) -> Written:
         """Write a dead letter (original bytes, reason headers) to the dead-letter topic."""
-        log.warning(
-            "dead letter from %s[%s]@%s: %s: %s",
-            letter.topic,
-            letter.partition,
-            letter.offset,
-            letter.reason,
-            letter.error,
-        )
         return await self.send(
             self.settings.dead_letter_topic, letter.key, letter.value, letter.kafka_headers()
         )

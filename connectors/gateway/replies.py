@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
+from bus.kafka.admin import admin_client, topic_partitions
 from bus.kafka.connection import FETCH_MAX_WAIT_MS
 from bus.schemas.event import Event
 from bus.schemas.runtime import Runtime
@@ -108,8 +109,8 @@ class ReplyFeed:
             )
             try:
                 await consumer.start()
-                await consumer._client.add_topic(self.topic)  # its metadata, without a group
-                partitions = consumer.partitions_for_topic(self.topic) or set()
+                async with admin_client(self._bootstrap, **self._security) as admin:
+                    partitions = (await topic_partitions(admin)).get(self.topic, set())
                 if not partitions:
                     raise KafkaError(
                         f"topic {self.topic!r} does not exist (run `bus topics apply`)"

@@ -23,7 +23,6 @@ from bus.catalogue import Catalogue
 from bus.errors import EncodeError
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
-from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.metrics import RASA_EVENTS
@@ -139,4 +138,3 @@ class RasaBridge(AsyncResource):
         agent = f"rasa-bridge:{self.authority}"
         await self.producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
-        dead_lettered(agent, record.topic, reason)

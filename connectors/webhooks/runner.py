@@ -22,7 +22,6 @@ from aiokafka.errors import KafkaError
 from bus.errors import DecodeError
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
-from bus.metrics.agents import dead_lettered
 from bus.settings import Settings
 from connectors.base.errors import BrokerUnavailableError
 from connectors.base.jsonable import event_to_json
@@ -172,7 +171,6 @@ class AuthorityDelivery:
         agent = f"webhooks:{self.target.authority}"
         await self._producer.dead_letter_record(record, reason, error, agent)
         self.dead_lettered += 1
-        dead_lettered(agent, record.topic, reason)
 
 
 def _reason(outcome: Outcome) -> str:
