@@ -217,7 +217,7 @@ async def _throughput(
         note = _note(cut[ROUTER], pipe_events=len(workload))
         rows += [
             pair("pipe throughput", ROUTER, PIPE, note, aim=aims.ROUTER_VS_PIPE),
-            pair("pipe throughput", ROUTER, CONFLUENT, note),
+            pair("pipe throughput", ROUTER, CONFLUENT, note, aim=aims.ROUTER_VS_CONFLUENT),
             pair("CPU per event", ROUTER, PIPE, note, **less),
             pair("CPU per event", ROUTER, CONFLUENT, note, **less),
         ]

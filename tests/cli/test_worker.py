@@ -1,16 +1,34 @@
-import logging
+"""``bus worker`` on the command line, before any Kafka is involved."""
 
-import faust
+from __future__ import annotations
 
-from bus.cli.worker import faust_worker
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bus.supervise import run_bus
 
 
-def test_a_quiet_worker_does_not_turn_the_root_logger_to_debug() -> None:
-    """Faust's spinner would, and every aiokafka debug record would then be built."""
-    app = faust.App("bus-test-worker-logging", broker="kafka://127.0.0.1:1", web_enabled=False)
-    worker = faust_worker(app, "warn")
-    logger = logging.Logger("root-under-test", logging.WARN)
-    logger.addHandler(logging.NullHandler())
-    worker.on_setup_root_logger(logger, logging.WARN)
-    assert logger.level == logging.WARN
-    assert not logger.isEnabledFor(logging.DEBUG)
+def test_an_unknown_log_level_is_a_usage_error() -> None:
+    result = run_bus("worker", "--loglevel", "chatty")
+    assert result.returncode == 2
+    assert "--loglevel" in result.stderr
+
+
+def test_a_worker_stopped_while_it_starts_exits_0(tmp_path: Path) -> None:
+    """SIGTERM before the loop takes it over: nothing is held yet, so a clean exit."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bus.cli.main", "worker"],
+            env={"BUS_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}", "BUS_HOME": str(tmp_path)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3.0)  # imported, and waiting for the broker's first answer
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 0, stderr
