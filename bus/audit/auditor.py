@@ -1,4 +1,4 @@
-"""What the auditor agent does with one message, without Faust: decode, pseudonymise, record."""
+"""What the auditor does with one message, without Kafka: decode, pseudonymise, record."""
 
 from __future__ import annotations
 

@@ -48,10 +48,10 @@ class DeadLetter:
     def of_record(
         cls, record: Any, reason: str, error: str, agent: str, timestamp_ms: int | None = None
     ) -> DeadLetter:
-        """The dead letter of a Kafka record as it was read (aiokafka's or Faust's).
+        """The dead letter of a Kafka record as it was read (aiokafka's or the worker's).
 
         ``timestamp_ms`` defaults to the record's own, which aiokafka gives in
-        milliseconds; Faust gives seconds, so its callers convert.
+        milliseconds, as the worker's ``Record`` does.
         """
         raw = record.headers
         pairs = raw.items() if isinstance(raw, dict) else raw or ()

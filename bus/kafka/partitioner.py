@@ -1,8 +1,8 @@
 """The Java client's key partitioning, with each key's hash remembered.
 
 aiokafka's ``DefaultPartitioner`` hashes every record's key with a pure-Python
-murmur2: in a profile of a Faust pass-through agent that was about a tenth of
-the process's time. The bus sends many records per conversation (one key),
+murmur2: in a profile of a pass-through agent that was about a tenth of the
+process's time. The bus sends many records per conversation (one key),
 so the hash of a key seen before is looked up instead; the partition is the
 one the Java client, aiokafka and every other Kafka client pick for the key.
 """
@@ -19,7 +19,7 @@ MAX_KEYS = 100_000
 
 
 class CachingPartitioner:
-    """A drop-in ``partitioner`` for aiokafka and Faust (``producer_partitioner``)."""
+    """A drop-in ``partitioner`` for aiokafka's producer."""
 
     def __init__(self, max_keys: int = MAX_KEYS) -> None:
         self._hashes: dict[bytes, int] = {}

@@ -33,7 +33,7 @@ def http_method(method: str) -> str:
 
 
 def header_values(headers: Any) -> dict[str, bytes]:
-    """Kafka headers (a list of pairs or a mapping, as Faust gives them) as a dict."""
+    """Kafka headers (a list of pairs or a mapping) as a dict."""
     pairs: Iterable[tuple[Any, Any]] = (
         headers.items() if isinstance(headers, Mapping) else headers or []
     )

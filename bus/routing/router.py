@@ -1,4 +1,4 @@
-"""The routing decision for one event: plain logic, no Kafka, no Faust.
+"""The routing decision for one event: plain logic, no Kafka.
 
 - A service request goes to the inbox of the authority owning its service.
 - A status update goes back to the assistant of the authority that started

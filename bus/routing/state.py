@@ -1,4 +1,4 @@
-"""What the router remembers per conversation (or service request), kept in a Faust table."""
+"""What the router remembers per conversation (or service request), kept in the router's store."""
 
 from __future__ import annotations
 
