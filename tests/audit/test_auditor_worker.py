@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -188,11 +189,12 @@ async def test_an_auditor_killed_mid_stream_is_replaced_without_forking_or_losin
         crashed.kill()
         start_worker("auditor-2", **_worker_env(audit_env))
         wanted = {e.id for e in events}
+        settled = _quiet_for(5.0)  # the replacement re-audits what was not committed yet
         entries, _ = await read_audit(
             settings.bootstrap_servers,
             codec,
             audit_env["audit"],
-            lambda f: wanted <= {str(r["event_id"]) for r in records(f)},
+            lambda f: wanted <= {str(r["event_id"]) for r in records(f)} and settled(f),
         )
     ids = [str(r["event_id"]) for r in records(entries)]
     assert set(ids) == wanted  # at least once: a crash may audit an event twice, never lose it
@@ -200,6 +202,20 @@ async def test_an_auditor_killed_mid_stream_is_replaced_without_forking_or_losin
         _bus, "audit", "verify", "--events", env=_cli_env(settings, audit_env)
     )
     assert f"OK: {len(ids)} records" in verified
+
+
+def _quiet_for(seconds: float) -> Callable[[list[LogEntry]], bool]:
+    """Whether no entry came in for ``seconds``: the writers have caught up."""
+    last = {"count": -1, "since": time.monotonic()}
+
+    def done(entries: list[LogEntry]) -> bool:
+        now = time.monotonic()
+        if len(entries) != last["count"]:
+            last["count"], last["since"] = len(entries), now
+            return False
+        return now - last["since"] >= seconds
+
+    return done
 
 
 def _signed_to_the_end(count: int) -> Callable[[list[LogEntry]], bool]:
