@@ -231,8 +231,8 @@ async def replay(
         for partition in await partitions_of(bootstrap_servers, topic, **security)
     ]
     consumer = log_consumer(bootstrap_servers, **security)
-    await consumer.start()
     try:
+        await consumer.start()
         ranges = await _ranges(consumer, tps, where)
         bar = Progress(sum(end - start for _, start, end in ranges), enabled=progress)
         for tp, start, end in ranges:

@@ -41,8 +41,8 @@ async def verify_topic(
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
     consumer = log_consumer(settings.bootstrap_servers, **security)
-    await consumer.start()
     try:
+        await consumer.start()
         codec = AvroCodec(registry, contracts)
         entries = await _collect(read_log(consumer, codec, topic, partitions))
         report = verify_partitions(entries, RecordHasher(contracts), signatures)
@@ -66,8 +66,8 @@ async def verify_archive(
         report.failure = _check_names(files, entries)
     if report.ok and events:
         consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
-        await consumer.start()
         try:
+            await consumer.start()
             await check_events(consumer, entries, report)
         finally:
             await consumer.stop()
@@ -138,10 +138,10 @@ async def archive_topic(
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
     consumer = log_consumer(settings.bootstrap_servers, **security)
-    await consumer.start()
     hasher = RecordHasher(contracts)
     written: list[Path] = []
     try:
+        await consumer.start()
         codec = AvroCodec(registry, contracts)
         runs: dict[int, list[LogEntry]] = defaultdict(list)
         heads: dict[int, bytes] = {p: head for p, (_, head) in done.items()}
@@ -172,8 +172,8 @@ async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     consumer = log_consumer(settings.bootstrap_servers, **security)
-    await consumer.start()
     try:
+        await consumer.start()
         tps = [TopicPartition(topic, p) for p in partitions]
         return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
     finally:
@@ -199,9 +199,9 @@ async def verify_segment(
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     registry = RegistryClient(settings.schema_registry_url)
     consumer = log_consumer(settings.bootstrap_servers, **security)
-    await consumer.start()
     deadline = time.monotonic() + timeout_s
     try:
+        await consumer.start()
         codec = AvroCodec(registry, contracts)
         while True:
             entries = await _segment(consumer, codec, topic, partitions, starts)

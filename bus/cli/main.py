@@ -2,21 +2,51 @@
 
 Each command group lives in its own module with a ``register(subparsers)``
 function; a command's handler takes the parsed arguments and the settings and
-returns the process exit code.
+returns the process exit code. Errors are turned into one line here, for every
+command alike: ``bus: error: <what, and what to do>`` on stderr, exit 2 for a
+usage or configuration error and 1 for a failure; only a bug shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
 
-from bus.errors import BusError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    NoBrokersAvailable,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+    UnknownTopicOrPartitionError,
+)
+from pydantic import ValidationError
+
+from bus.cli.parser import USAGE, BusParser
+from bus.errors import BusError, ConfigurationError
 from bus.settings import Settings
 
+FAILURE = 1
+"""Exit code of a command that was called right but could not do its work."""
 
-def build_parser() -> argparse.ArgumentParser:
+_UNREACHABLE = (KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable)
+_DENIED = (
+    TopicAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    ClusterAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+)
+_CANNOT_BIND = (errno.EADDRNOTAVAIL, errno.EACCES)
+_SECRET_FIELDS = ("password", "key", "secret")
+
+
+def build_parser() -> BusParser:
     from bus.cli import (
         acl,
         audit,
@@ -33,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         worker,
     )
 
-    parser = argparse.ArgumentParser(
+    parser = BusParser(
         prog="bus", description="The agency assistant bus: events between agency assistants."
     )
     parser.add_argument(
@@ -75,6 +105,71 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str] | None:
+    """The exit code and the one line to print for an error the user can act on.
+
+    None for anything else: that is a bug, and its traceback is what to report.
+    """
+    if isinstance(exc, BaseExceptionGroup):
+        return next(filter(None, (explain(inner, settings) for inner in exc.exceptions)), None)
+    if isinstance(exc, ValidationError) and exc.title == Settings.__name__:
+        return USAGE, _bad_settings(exc)
+    if isinstance(exc, ConfigurationError):
+        return USAGE, str(exc)
+    if isinstance(exc, BusError):
+        return FAILURE, str(exc)
+    servers = settings.bootstrap_servers if settings else "$BUS_BOOTSTRAP_SERVERS"
+    if isinstance(exc, _UNREACHABLE):
+        return FAILURE, (
+            f"cannot reach Kafka at {servers}: start it with `bus kafka start`, or point "
+            "--bootstrap-servers (or BUS_BOOTSTRAP_SERVERS) at your cluster"
+        )
+    if isinstance(exc, _DENIED):
+        return FAILURE, (
+            f"Kafka at {servers} refused this principal ({type(exc).__name__}): grant it with "
+            "`bus acl apply`, or set BUS_SASL_USERNAME to a principal that may"
+        )
+    if isinstance(exc, UnknownTopicOrPartitionError):
+        return FAILURE, (
+            f"a topic is not on Kafka at {servers}: create the catalogue's with "
+            "`bus topics apply`, or check the topic's name"
+        )
+    if isinstance(exc, KafkaError):
+        return FAILURE, f"Kafka at {servers}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return FAILURE, (
+            f"cannot listen: {exc.strerror}; stop the process that holds the port, or choose "
+            "another with --port"
+        )
+    if isinstance(exc, OSError) and exc.errno in _CANNOT_BIND and "bind" in str(exc.strerror):
+        return FAILURE, (
+            f"cannot listen: {exc.strerror}; choose an address of this machine with --host "
+            "and a port above 1023 with --port"
+        )
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return FAILURE, f"{exc.filename}: {exc.strerror}"
+    return None
+
+
+def _bad_settings(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        variable = f"BUS_{field.upper()}"
+        if not any(word in field for word in _SECRET_FIELDS):
+            variable += f"={error['input']!r}"
+        problems.append(f"{variable}: {error['msg']}")
+    return "; ".join(problems) + "; fix it in the environment (or .env)"
+
+
+class _RaisedAnyway(logging.Filter):
+    """Drops aiokafka's log of a bootstrap server it cannot connect to: when none answers,
+    the error is raised and reported as one line; the log would say it twice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith('Unable connect to "')
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -83,13 +178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        logging.getLogger("aiokafka").addFilter(_RaisedAnyway())
+    settings = None
     try:
-        code: int = args.func(args, settings_from(args))
-    except BusError as exc:
-        print(f"bus: error: {exc}", file=sys.stderr)
-        return 1
+        settings = settings_from(args)
+        code: int = args.func(args, settings)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        explained = explain(exc, settings)
+        if explained is None:
+            raise
+        code, message = explained
+        print(f"bus: error: {message}", file=sys.stderr)
     return code
 
 

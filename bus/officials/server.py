@@ -44,14 +44,19 @@ class OfficialsServer(AsyncResource):
         self.view.apply(await self.publisher.codec.decode_async(record.value))
 
     async def start(self) -> None:
-        await self.publisher.start()
-        await self.follower.start()
-        await self.follower.caught_up.wait()
-        api = OfficialsApi(self.catalogue, self.directory, self.view, self.publisher)
-        self._runner = web.AppRunner(api.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.officials_host, self.port)
-        await site.start()
+        """Read, then serve; if either fails (a port in use), close what was opened."""
+        try:
+            await self.publisher.start()
+            await self.follower.start()
+            await self.follower.caught_up.wait()
+            api = OfficialsApi(self.catalogue, self.directory, self.view, self.publisher)
+            self._runner = web.AppRunner(api.app(), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.settings.officials_host, self.port)
+            await site.start()
+        except BaseException:
+            await self.stop()
+            raise
         log.info("officials' API on http://%s:%s/", self.settings.officials_host, self.port)
 
     async def stop(self) -> None:

@@ -50,4 +50,4 @@ def test_sasl_without_the_super_users_credentials_is_a_clear_error(tmp_path: Pat
         str(tmp_path),
         env={"BUS_SASL_USERNAME": "", "BUS_SASL_PASSWORD": ""},
     )
-    assert result.returncode == 1 and "BUS_SASL_USERNAME" in result.stderr
+    assert result.returncode == 2 and "BUS_SASL_USERNAME" in result.stderr

@@ -18,5 +18,5 @@ def test_the_token_command_prints_a_token_and_its_sha256() -> None:
 
 def test_serving_without_an_officials_file_says_what_to_set() -> None:
     result = run_bus("officials", "serve", env={"BUS_OFFICIALS": ""})
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "BUS_OFFICIALS" in result.stderr

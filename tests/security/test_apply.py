@@ -13,7 +13,7 @@ from bus.supervise import run_bus
 
 def test_acl_apply_on_a_plaintext_cluster_says_how_to_secure_it() -> None:
     result = run_bus("acl", "apply", "--dry-run", env={"BUS_SECURITY_PROTOCOL": "PLAINTEXT"})
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "BUS_SECURITY_PROTOCOL=SASL_PLAINTEXT" in result.stderr and "--sasl" in result.stderr
 
 
