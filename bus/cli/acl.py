@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.security.apply import apply_acls
 from bus.settings import Settings
 
@@ -34,9 +35,9 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     acl = commands.add_parser("acl", help="principals and ACLs on a secured Kafka")
-    actions = acl.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = acl.add_commands(dest="action", metavar="ACTION", required=True)
     text = (
         "create a SCRAM user per authority's service and assistant and per bus component, "
         "and grant each exactly what the catalogue implies; never removes anything"

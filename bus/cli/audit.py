@@ -10,6 +10,7 @@ from bus.audit.checkpoint import CheckpointVerifier, verify_key
 from bus.audit.service import archive_topic, verify_archive, verify_topic
 from bus.audit.verify import Report
 from bus.catalogue import load_catalogue
+from bus.cli.parser import BusParser, Commands
 from bus.settings import Settings
 
 
@@ -56,16 +57,21 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     audit = commands.add_parser("audit", help="verify and archive the hash-chained audit log")
-    actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    actions = audit.add_commands(dest="action", metavar="ACTION", required=True)
+    common = BusParser(add_help=False)
     common.add_argument("--topic", help="the audit topic (default: the catalogue's)")
     common.add_argument("--catalogue", type=Path, metavar="PATH", help="the catalogue")
 
     text = "check the chains, the checkpoints' signatures and, with --events, the events"
     verify = actions.add_parser("verify", parents=[common], help=text, description=text)
-    verify.add_argument("--archive", type=Path, metavar="DIR", help="verify archive files")
+    verify.add_argument(
+        "--archive",
+        type=Path,
+        metavar="DIR",
+        help="verify the archive files `bus audit archive` wrote to DIR instead of the topic",
+    )
     verify.add_argument(
         "--events", action="store_true", help="re-read each audited event and compare digests"
     )
@@ -78,7 +84,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     text = "write the audit log's new entries to Avro container files in DIR"
     archive = actions.add_parser("archive", parents=[common], help=text, description=text)
-    archive.add_argument("--out", type=Path, metavar="DIR", required=True)
+    archive.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        required=True,
+        help="the archive folder: empty, or one this topic was archived to before",
+    )
     archive.add_argument(
         "--max-entries", type=int, default=100_000, help="entries per file (default 100000)"
     )

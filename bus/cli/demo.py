@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bus.cli.parser import Commands
 from bus.settings import Settings
 
 
@@ -13,8 +14,12 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser(
-        "demo", help="start Kafka, the registry and a worker; run assistants' traffic through"
+        "demo",
+        help="start Kafka, the registry and a worker; run assistants' traffic through",
+        description="the bus end to end: a local Kafka (unless one answers), the registry and "
+        "a worker; simulated assistants' conversations, escalations and connectors through "
+        "them; exit 0 only if every event arrived where it belongs",
     )
     parser.set_defaults(func=_demo)

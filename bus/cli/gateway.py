@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.errors import ConfigurationError
 from bus.settings import Settings
 
@@ -31,9 +32,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_until_signalled(lambda: serve(Gateway(settings, catalogue, clients)))
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("gateway", help="the HTTP gateway for assistants")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_commands(dest="action", metavar="ACTION", required=True)
     serve = actions.add_parser("serve", help="serve events in and replies out over HTTP")
     serve.add_argument("--host", help="interface to bind (default $BUS_GATEWAY_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default $BUS_GATEWAY_PORT or 8088)")

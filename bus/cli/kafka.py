@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bus.cli.parser import Commands
 from bus.errors import ConfigurationError
 from bus.kafka.cluster import CLUSTER_PORT, LocalCluster
 from bus.kafka.local import LocalKafka, SaslAdmin
@@ -67,9 +68,9 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(status.running for status in statuses) else 3
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     kafka = commands.add_parser("kafka", help="run a local KRaft Kafka (one node or a cluster)")
-    actions = kafka.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = kafka.add_commands(dest="action", metavar="ACTION", required=True)
     for name, handler, text in (
         ("start", _start, "fetch Kafka's jars if needed, start the broker(s) and wait for them"),
         ("stop", _stop, "stop the broker(s)"),
@@ -84,6 +85,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         parser.add_argument(
             "--data-dir",
             type=Path,
+            metavar="DIR",
             help="node folder (default: $BUS_HOME/kafka/node-PORT, or .../cluster-PORT)",
         )
         parser.add_argument(
@@ -93,9 +95,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             choices=(1, 3),
             help="1 (default) or 3 combined broker+controller nodes on ports PORT..PORT+2",
         )
-        parser.add_argument(
-            "--sasl",
-            action="store_true",
-            help="SASL/SCRAM-SHA-512 and ACLs; super user from BUS_SASL_USERNAME/PASSWORD",
-        )
-        parser.set_defaults(func=handler)
+        if name == "start":
+            parser.add_argument(
+                "--sasl",
+                action="store_true",
+                help="SASL/SCRAM-SHA-512 and ACLs; super user from BUS_SASL_USERNAME/PASSWORD",
+            )
+        parser.set_defaults(func=handler, sasl=False)  # stop and status need no credentials

@@ -14,6 +14,7 @@ import errno
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka.errors import (
     ClusterAuthorizationFailedError,
@@ -28,6 +29,7 @@ from aiokafka.errors import (
 )
 from pydantic import ValidationError
 
+from bus import __version__
 from bus.cli.parser import USAGE, BusParser
 from bus.errors import BusError, ConfigurationError
 from bus.settings import Settings
@@ -66,16 +68,9 @@ def build_parser() -> BusParser:
     parser = BusParser(
         prog="bus", description="The agency assistant bus: events between agency assistants."
     )
-    parser.add_argument(
-        "--bootstrap-servers",
-        help="Kafka bootstrap servers (default: $BUS_BOOTSTRAP_SERVERS or 127.0.0.1:9092)",
-    )
-    parser.add_argument(
-        "--schema-registry-url",
-        help="schema registry URL (default: $BUS_SCHEMA_REGISTRY_URL or http://127.0.0.1:8081)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"bus {__version__}")
+    _add_common_options(parser, default=None)
+    commands = parser.add_commands(dest="command", metavar="COMMAND", required=True)
     for module in (
         kafka,
         topics,
@@ -92,7 +87,35 @@ def build_parser() -> BusParser:
         rasa,
     ):
         module.register(commands)
+    for path, command in parser.walk():
+        if path and command.commands is None:
+            _add_common_options(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_common_options(parser: BusParser, *, default: Any) -> None:
+    """The options every command takes, before its name or after it (there: not set unless
+    given, so they do not undo one given before the name)."""
+    parser.add_argument(
+        "--bootstrap-servers",
+        "--bootstrap-server",
+        metavar="HOST:PORT[,...]",
+        default=default,
+        help="Kafka bootstrap servers (default: $BUS_BOOTSTRAP_SERVERS or 127.0.0.1:9092)",
+    )
+    parser.add_argument(
+        "--schema-registry-url",
+        metavar="URL",
+        default=default,
+        help="schema registry URL (default: $BUS_SCHEMA_REGISTRY_URL or http://127.0.0.1:8081)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="log at DEBUG level",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.errors import ConfigurationError
 from bus.settings import Settings
 
@@ -26,7 +27,7 @@ def _bridge(args: argparse.Namespace, settings: Settings) -> int:
     return run_until_signalled(main)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser(
         "rasa-bridge", help="publish a Rasa assistant's tracker events as bus conversation events"
     )

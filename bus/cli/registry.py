@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bus.cli.parser import Commands
 from bus.registry.server import serve
 from bus.settings import Settings
 
@@ -15,9 +16,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     registry = commands.add_parser("registry", help="run the Confluent-compatible schema registry")
-    actions = registry.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = registry.add_commands(dest="action", metavar="ACTION", required=True)
     text = (
         "serve the Confluent Schema Registry REST API; its state lives in the compacted "
         "topic $BUS_REGISTRY_TOPIC (default _schemas), shared by every registry process"

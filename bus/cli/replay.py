@@ -12,6 +12,7 @@ from pathlib import Path
 from bus.audit.record import to_ms
 from bus.audit.replay import AvroSink, JsonLinesSink, ReplayFilter, Sink, TopicSink, replay
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.errors import ConfigurationError
 from bus.kafka.connection import security_kwargs
 from bus.schemas.codec import AvroCodec
@@ -88,7 +89,7 @@ async def _run(
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     text = "replay events by time range, topic, authority, conversation or type"
     parser = commands.add_parser("replay", help=text, description=text)
     parser.add_argument("--from", dest="start", metavar="TIME", help="from (ISO 8601 or ms)")
@@ -101,7 +102,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--type", action="append", help="only this event type, full or short name (repeatable)"
     )
-    parser.add_argument("--format", choices=("jsonl", "avro"), default="jsonl")
+    parser.add_argument(
+        "--format",
+        choices=("jsonl", "avro"),
+        default="jsonl",
+        help="jsonl: one JSON object per event (default); avro: one container file per type",
+    )
     parser.add_argument("--out", type=Path, metavar="PATH", help="file (jsonl) or folder (avro)")
     parser.add_argument(
         "--target-topic", metavar="TOPIC", help="re-publish to this topic, marked as replays"

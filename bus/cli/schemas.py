@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bus.cli.parser import Commands
 from bus.schemas.contracts import load_contracts
 from bus.schemas.owners import check_all, register_all
 from bus.schemas.registry_client import RegistryClient
@@ -51,9 +52,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     schemas = commands.add_parser("schemas", help="register, check and list the Avro contracts")
-    actions = schemas.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = schemas.add_commands(dest="action", metavar="ACTION", required=True)
     for name, handler, text in (
         ("register", _register, "register every schema in schemas/ with the registry"),
         ("check", _check, "check each local schema against the registry; exit 1 if incompatible"),

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.kafka.connection import security_kwargs
 from bus.kafka.topics import actionable, apply_topics
 from bus.settings import Settings
@@ -34,9 +35,9 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     topics = commands.add_parser("topics", help="manage the bus's Kafka topics")
-    actions = topics.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = topics.add_commands(dest="action", metavar="ACTION", required=True)
     text = (
         "create missing topics, add partitions and alter configs as the catalogue says; "
         "never deletes topics or partitions"

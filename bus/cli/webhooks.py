@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bus.catalogue import load_catalogue
+from bus.cli.parser import Commands
 from bus.errors import ConfigurationError
 from bus.settings import Settings
 
@@ -26,9 +27,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return run_until_signalled(lambda: run_webhooks(WebhookRunner(settings, targets)))
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser("webhooks", help="deliver inboxes to agency services by webhook")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_commands(dest="action", metavar="ACTION", required=True)
     run = actions.add_parser("run", help="deliver until stopped, one consumer per authority")
     run.add_argument(
         "--authority", action="append", help="only this authority (repeatable; default all)"

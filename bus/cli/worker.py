@@ -8,6 +8,7 @@ import logging
 import signal
 from types import FrameType
 
+from bus.cli.parser import Commands
 from bus.settings import Settings
 from bus.worker.build import run_worker
 
@@ -24,7 +25,7 @@ def _stopped_while_starting(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Commands) -> None:
     parser = commands.add_parser(
         "worker",
         help="run the bus's stream processors (router, auditor, escalator, echo; BUS_AGENTS)",

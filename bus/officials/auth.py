@@ -51,13 +51,14 @@ class Directory:
     def load(cls, path: Path | None, authorities: set[str]) -> Directory:
         if path is None:
             raise ConfigurationError(
-                "set BUS_OFFICIALS to the officials file (id, name, authority, token_sha256 each)"
+                "the officials' API needs the officials file (id, name, authority, token_sha256 "
+                "each): --officials FILE or BUS_OFFICIALS"
             )
         try:
             parsed = _File.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigurationError(
-                f"officials file {path} (set by BUS_OFFICIALS): {exc}"
+                f"officials file {path} (--officials or BUS_OFFICIALS): {exc}"
             ) from exc
         for official in parsed.officials:
             if official.authority not in authorities:

@@ -60,6 +60,13 @@ def test_without_a_broker_a_command_says_to_start_one_or_point_at_one(
     assert "bus kafka start" in line and "BUS_BOOTSTRAP_SERVERS" in line
 
 
+def test_an_option_after_the_command_names_the_broker_the_error_is_about() -> None:
+    closed = f"127.0.0.1:{free_port()}"
+    result = run_bus("topics", "apply", "--bootstrap-server", closed)
+    assert result.returncode == 1
+    assert f"cannot reach Kafka at {closed}" in error_line(result.stderr)
+
+
 def test_a_bad_setting_names_the_variable_and_the_values_it_takes() -> None:
     result = run_bus("topics", "apply", env={"BUS_PROCESSING_GUARANTEE": "bogus"})
     assert result.returncode == 2
@@ -105,12 +112,12 @@ def test_the_officials_api_on_a_taken_port_says_so_and_closes_its_kafka_clients(
     officials = tmp_path / "officials.yaml"
     entry = {"id": "anna", "name": "Anna Tamm", "authority": "police"}
     officials.write_text(yaml.safe_dump({"officials": [{**entry, "token_sha256": new_token()[1]}]}))
-    with socket.socket() as blocker:  # on another loopback address: the one configured
+    with socket.socket() as blocker:  # on another loopback address: --host is the one used
         blocker.bind(("127.0.0.2", 0))
         blocker.listen()
         port = str(blocker.getsockname()[1])
-        env |= {"BUS_OFFICIALS": str(officials), "BUS_OFFICIALS_HOST": "127.0.0.2"}
-        result = run_bus("officials", "serve", "--port", port, env=env, timeout_s=120)
+        where = ["--officials", str(officials), "--host", "127.0.0.2", "--port", port]
+        result = run_bus("officials", "serve", *where, env=env, timeout_s=120)
     assert result.returncode == 1
     assert "Unclosed" not in result.stderr
     line = error_line(_without_logs(result.stderr))
