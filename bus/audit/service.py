@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -57,9 +58,12 @@ async def verify_topic(
 async def verify_archive(
     settings: Settings, directory: Path, signatures: CheckpointVerifier, *, events: bool
 ) -> Report:
-    """Verify archive files on their own: chains across files, names, checkpoints."""
+    """Verify archive files on their own: chains across files, names, checkpoints.
+
+    A folder without archive files is an error, not an archive that verifies.
+    """
     contracts = load_contracts(settings.schemas_dir)
-    files = archive_files(directory)
+    files = _archive_to_verify(directory)
     entries = list(read_files(files))
     report = verify_partitions(entries, RecordHasher(contracts), signatures)
     if report.ok:
@@ -72,6 +76,18 @@ async def verify_archive(
         finally:
             await consumer.stop()
     return report
+
+
+def _archive_to_verify(directory: Path) -> list[ArchiveFile]:
+    if not directory.is_dir():
+        raise BusError(f"{directory} is not a folder, so there is no archive to verify")
+    files = archive_files(directory)
+    if not files:
+        raise BusError(
+            f"{directory} holds no audit archive files (audit-p*.avro): give the folder "
+            "`bus audit archive --out` wrote to"
+        )
+    return files
 
 
 def _check_names(files: Iterable[ArchiveFile], entries: list[LogEntry]) -> Failure | None:
@@ -143,10 +159,12 @@ async def archive_topic(
     try:
         await consumer.start()
         codec = AvroCodec(registry, contracts)
+        continuation = _Continuation(directory, topic, done, hasher)
+        await continuation.check_ends(consumer, partitions)
         runs: dict[int, list[LogEntry]] = defaultdict(list)
         heads: dict[int, bytes] = {p: head for p, (_, head) in done.items()}
         async for entry in read_log(consumer, codec, topic, partitions):
-            if entry.offset <= done.get(entry.partition, (-1, b""))[0]:
+            if continuation.archived(entry):
                 continue
             run = runs[entry.partition]
             run.append(entry)
@@ -156,6 +174,7 @@ async def archive_topic(
                 head = heads.get(entry.partition, ZERO_HASH)
                 written.append(write_file(directory, run, head, contracts))
                 runs[entry.partition] = []
+        continuation.finish()
         for partition, run in sorted(runs.items()):
             if run:
                 written.append(
@@ -165,6 +184,88 @@ async def archive_topic(
         await consumer.stop()
         await registry.close()
     return written
+
+
+class _Continuation:
+    """The topic must continue the chains already archived in the folder.
+
+    Archiving skips, by offset, the entries the folder holds. Were the folder
+    another log's archive, the skipped offsets would be this log's entries, lost
+    without a word; so the last archived record must be this log's, and this
+    log's next record must link to it. Either may be gone (retention), not both.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        topic: str,
+        done: Mapping[int, tuple[int, bytes]],
+        hasher: RecordHasher,
+    ) -> None:
+        self._directory = directory
+        self._topic = topic
+        self._done = done
+        self._hasher = hasher
+        self._last_records: dict[int, dict[str, Any]] = {}
+        self._linked: set[int] = set()
+        self._checked: set[int] = set()
+
+    async def check_ends(self, consumer: AIOKafkaConsumer, partitions: Iterable[int]) -> None:
+        """Each archived partition must exist and reach past the archive's last offset."""
+        for partition in sorted(set(self._done) - set(partitions)):
+            raise self._mismatch(partition, f"{self._topic} has no partition {partition}")
+        tps = [TopicPartition(self._topic, partition) for partition in sorted(self._done)]
+        for tp, end in sorted((await consumer.end_offsets(tps)).items()):
+            last = self._done[tp.partition][0]
+            if end <= last:
+                raise self._mismatch(tp.partition, f"{self._topic} ends at offset {end - 1} there")
+
+    def archived(self, entry: LogEntry) -> bool:
+        """Whether the folder holds the entry already; raises if it cannot be this log's."""
+        if entry.partition not in self._done:
+            return False
+        last, head = self._done[entry.partition]
+        if entry.offset <= last:
+            if entry.record is not None:
+                self._last_records[entry.partition] = entry.record
+            return True
+        self._check_last_record(entry.partition)
+        if entry.record is not None and entry.partition not in self._linked:
+            self._linked.add(entry.partition)
+            if entry.record["prev_hash"] != head:
+                raise self._mismatch(
+                    entry.partition,
+                    f"the record at offset {entry.offset} of {self._topic} links to chain head "
+                    f"{bytes(entry.record['prev_hash']).hex()[:16]}",
+                )
+        return False
+
+    def finish(self) -> None:
+        """Check the partitions that had no new entries."""
+        for partition in self._done:
+            self._check_last_record(partition)
+
+    def _check_last_record(self, partition: int) -> None:
+        if partition in self._checked:
+            return
+        self._checked.add(partition)
+        record = self._last_records.get(partition)
+        if record is None:
+            return
+        head = self._hasher.hash(record)
+        if head != self._done[partition][1]:
+            raise self._mismatch(
+                partition, f"{self._topic}'s chain has head {head.hex()[:16]} there"
+            )
+
+    def _mismatch(self, partition: int, found: str) -> BusError:
+        last, head = self._done[partition]
+        return BusError(
+            f"{self._directory} holds an archive of another audit log, not of {self._topic}: "
+            f"its partition {partition} ends at offset {last} with chain head "
+            f"{head.hex()[:16]}, but {found}; archive {self._topic} into an empty folder or "
+            "its own (or, if it is this log's, run `bus audit verify`: it was altered)"
+        )
 
 
 async def audit_ends(settings: Settings, topic: str) -> dict[int, int]:

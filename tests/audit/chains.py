@@ -50,13 +50,17 @@ def message_event(i: int) -> tuple[AuditedMessage, Any]:
     return message, event
 
 
-def chain(records: int, *, checkpoint_every: int = 4, partition: int = 0) -> list[LogEntry]:
-    """A valid chain: records at consecutive offsets, a signed checkpoint after every few."""
+def chain(
+    records: int, *, checkpoint_every: int = 4, partition: int = 0, first: int = 0
+) -> list[LogEntry]:
+    """A valid chain: records at consecutive offsets, a signed checkpoint after every few.
+
+    ``first`` picks the events: chains with different ones are different logs."""
     entries: list[LogEntry] = []
     head, offset = ZERO_HASH, 0
     pii = CONTRACTS["gov.agencybus.conversation.MessageSent"].pii_fields
     for i in range(records):
-        message, event = message_event(i)
+        message, event = message_event(first + i)
         record = new_record(message, event, PSEUDONYMS.pseudonyms(event.data, pii), audited_at=T0)
         linked = HASHER.link(record, head)
         head = linked["record_hash"]

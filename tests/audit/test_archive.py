@@ -118,3 +118,15 @@ def test_verify_cli_on_a_tampered_archive_exits_1_naming_the_file_and_offset(
     assert bad.returncode == 1
     assert f"offset 5 (entry #5 of the chain in {paths[1].name})" in bad.stdout
     assert "the record was altered" in bad.stdout
+
+
+def test_verify_cli_on_a_missing_or_empty_folder_fails_instead_of_saying_ok(
+    tmp_path: Path,
+) -> None:
+    from bus.supervise import run_bus
+
+    for folder, why in ((tmp_path / "missing", "is not a folder"), (tmp_path, "no audit archive")):
+        result = run_bus("audit", "verify", "--archive", str(folder), "--public-key", "11" * 32)
+        assert result.returncode == 1, result.stdout
+        assert "OK" not in result.stdout
+        assert result.stderr.startswith(f"bus: error: {folder} ") and why in result.stderr
