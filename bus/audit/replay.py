@@ -38,6 +38,7 @@ class ReplayFilter:
     authority: str | None = None
     conversation_id: str | None = None
     event_types: tuple[str, ...] = ()
+    """Full type names (``bus.schemas.types.resolve`` turns short ones into them)."""
 
     def matches(self, event: Event, timestamp_ms: int) -> bool:
         if self.start_ms is not None and timestamp_ms < self.start_ms:
@@ -54,8 +55,7 @@ class ReplayFilter:
             self.conversation_id
         ):
             return False
-        short = event.type.rpartition(".")[2]
-        return not self.event_types or bool({event.type, short} & set(self.event_types))
+        return not self.event_types or event.type in self.event_types
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from bus.audit.record import to_ms
 from bus.audit.replay import AvroSink, JsonLinesSink, ReplayFilter, Sink, TopicSink, replay
 from bus.catalogue import load_catalogue
 from bus.cli.parser import Commands
-from bus.errors import ConfigurationError
+from bus.errors import ConfigurationError, SchemaError
 from bus.kafka.connection import security_kwargs
 from bus.schemas.codec import AvroCodec
-from bus.schemas.contracts import load_contracts
+from bus.schemas.contracts import Contract, load_contracts
 from bus.schemas.registry_client import RegistryClient
+from bus.schemas.types import resolve
 from bus.settings import Settings
 
 
@@ -35,21 +37,42 @@ def parse_time(text: str) -> int:
 
 
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    contracts = load_contracts(settings.schemas_dir)
+    where = _filter(args, contracts)
     topics = args.topic or load_catalogue(args.catalogue or settings.catalogue).audited_topics()
-    where = ReplayFilter(
-        start_ms=parse_time(args.start) if args.start else None,
-        end_ms=parse_time(args.end) if args.end else None,
+    return asyncio.run(_run(args, settings, contracts, topics, where))
+
+
+def _filter(args: argparse.Namespace, contracts: Mapping[str, Contract]) -> ReplayFilter:
+    """The filter the options ask for; one that could match nothing is a usage error, not an
+    empty replay that looks like a quiet log."""
+    start = parse_time(args.start) if args.start else None
+    end = parse_time(args.end) if args.end else None
+    if start is not None and end is not None and start >= end:
+        raise ConfigurationError(
+            f"--from {args.start} is not before --to {args.end}, so nothing is in that range "
+            "(--to is exclusive); swap them"
+        )
+    try:
+        types = tuple(resolve(name, contracts) for name in args.type or ())
+    except SchemaError as exc:
+        raise ConfigurationError(f"--type: {exc}") from None
+    return ReplayFilter(
+        start_ms=start,
+        end_ms=end,
         authority=args.authority,
         conversation_id=args.conversation,
-        event_types=tuple(args.type or ()),
+        event_types=types,
     )
-    return asyncio.run(_run(args, settings, topics, where))
 
 
 async def _run(
-    args: argparse.Namespace, settings: Settings, topics: list[str], where: ReplayFilter
+    args: argparse.Namespace,
+    settings: Settings,
+    contracts: Mapping[str, Contract],
+    topics: list[str],
+    where: ReplayFilter,
 ) -> int:
-    contracts = load_contracts(settings.schemas_dir)
     registry = RegistryClient(settings.schema_registry_url)
     out = None
     sink: Sink

@@ -6,7 +6,10 @@ each constant has a contract and each contract a constant).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
+
+from bus.errors import SchemaError
 
 NAMESPACE = "gov.agencybus."
 CONVERSATION = NAMESPACE + "conversation."
@@ -72,3 +75,23 @@ def full_name(name: str, known: Iterable[str]) -> str | None:
         return name
     matches = [full for full in known if short_name(full) == name]
     return matches[0] if len(matches) == 1 else None
+
+
+def resolve(name: str, known: Iterable[str]) -> str:
+    """The full type name for a full or short ``name``; SchemaError saying what exists if none.
+
+    Every place a person names a type (the client, ``bus replay --type``) takes both.
+    """
+    known = sorted(known)
+    found = full_name(name, known)
+    if found is not None:
+        return found
+    same = [full for full in known if short_name(full) == name]
+    if same:
+        raise SchemaError(f"event type {name!r} is ambiguous: give one of {', '.join(same)}")
+    close = difflib.get_close_matches(name, sorted({short_name(full) for full in known}), n=3)
+    hint = f": did you mean {' or '.join(close)}?" if close else ""
+    raise SchemaError(
+        f"unknown event type {name!r}{hint} (the types are the contracts in schemas/, by full "
+        f"or short name: {GREETING} or Greeting)"
+    )
