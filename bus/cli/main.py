@@ -52,6 +52,7 @@ def build_parser() -> BusParser:
     from bus.cli import (
         acl,
         audit,
+        completion,
         demo,
         gateway,
         kafka,
@@ -85,6 +86,7 @@ def build_parser() -> BusParser:
         gateway,
         webhooks,
         rasa,
+        completion,
     ):
         module.register(commands)
     for path, command in parser.walk():
