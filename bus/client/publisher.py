@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -17,6 +18,7 @@ from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event, new_event
 from bus.schemas.registry_client import RegistryClient
+from bus.schemas.types import resolve
 from bus.settings import Settings
 
 
@@ -24,14 +26,17 @@ class Publisher(AsyncResource):
     """Encodes events in the Confluent wire format and produces them with ``acks=all``.
 
     Keys are the conversation (or service request) id, so one conversation's
-    events stay in order; every record carries CloudEvents headers.
+    events stay in order; every record carries CloudEvents headers. Types may be
+    named in full or short (``Greeting``); a field the type's schema lacks raises
+    EncodeError rather than being dropped.
     """
 
     def __init__(self, settings: Settings, *, auto_register: bool = True) -> None:
         self.settings = settings
         self._auto_register = auto_register
         self._registry = RegistryClient(settings.schema_registry_url)
-        self.codec = AvroCodec(self._registry, load_contracts(settings.schemas_dir))
+        self.contracts = load_contracts(settings.schemas_dir)
+        self.codec = AvroCodec(self._registry, self.contracts)
         self._producer = AIOKafkaProducer(
             **client_kwargs(settings),
             acks="all",
@@ -73,7 +78,7 @@ class Publisher(AsyncResource):
 
     async def emit(self, topic: str, type_name: str, *, source: str, **fields: Any) -> Event:
         """Build an event with a fresh header (see ``new_event``) and publish it."""
-        event = new_event(type_name, source=source, **fields)
+        event = new_event(resolve(type_name, self.contracts), source=source, **fields)
         await self.publish(topic, event)
         return event
 
@@ -91,7 +96,11 @@ class Publisher(AsyncResource):
         return event
 
     def _record(self, event: Event) -> tuple[bytes, Headers]:
-        """The wire bytes and CloudEvents headers of an event."""
+        """The wire bytes and CloudEvents headers of an event, checked field by field."""
+        full = resolve(event.type, self.contracts)
+        if full != event.type:
+            event = replace(event, type=full)
+        self.codec.check_fields(event)
         writer = self.codec.writer(event.type)
         uri = dataschema(self.settings.schema_registry_url, writer.subject, writer.version)
         return self.codec.encode(event), ce_headers(event, uri)

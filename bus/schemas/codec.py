@@ -26,7 +26,7 @@ from bus.errors import (
 )
 from bus.schemas.contracts import Contract
 from bus.schemas.event import Event
-from bus.schemas.validation import first_invalid_field
+from bus.schemas.validation import first_invalid_field, first_unknown_field
 from bus.schemas.wire import frame, unframe
 
 
@@ -114,6 +114,16 @@ class AvroCodec:
             raise _encode_error(writer, self._contracts[writer.name], event.data, exc) from exc
         return frame(writer.id, buffer.getvalue())
 
+    def check_fields(self, event: Event) -> None:
+        """Raise EncodeError if the event has a field its schema lacks (``encode`` drops it)."""
+        writer = self.writer(event.type)
+        found = first_unknown_field(self._contracts[writer.name].schema, event.data)
+        if found is not None:
+            field, problem = found
+            raise EncodeError(
+                f"{_described(writer)}: field {field!r} {problem}", schema=writer.name, field=field
+            )
+
     def decode(self, data: bytes) -> Event:
         """Decode with cached schemas only; an id not seen before raises UnknownSchemaIdError."""
         schema_id, body = unframe(data)
@@ -172,8 +182,9 @@ def _encode_error(
     found = first_invalid_field(contract.schema, data)
     field, problem = found if found else ("?", f"{type(exc).__name__}: {exc}")
     return EncodeError(
-        f"{writer.name} (subject {writer.subject}, version {writer.version}): "
-        f"field {field!r}: {problem}",
-        schema=writer.name,
-        field=field,
+        f"{_described(writer)}: field {field!r}: {problem}", schema=writer.name, field=field
     )
+
+
+def _described(writer: WriterSchema) -> str:
+    return f"{writer.name} (subject {writer.subject}, version {writer.version})"

@@ -7,6 +7,7 @@ by their path from the event, which is what the person fixing the data needs.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +50,58 @@ def first_invalid_field(
     if validate(datum, schema, raise_errors=False):
         return None
     return path, f"{datum!r} is not a valid {_describe(schema)}"
+
+
+def first_unknown_field(
+    schema: Any, datum: Any, names: dict[str, Any] | None = None, path: str = ""
+) -> tuple[str, str] | None:
+    """``(path, problem)`` for the first key of ``datum`` its schema has no field for.
+
+    fastavro writes a record's fields and ignores other keys, so a misspelt optional
+    field (``langauge``) would go out as its default; whoever builds events by hand
+    wants to hear about it instead.
+    """
+    names = {} if names is None else names
+    schema = _resolve(schema, names)
+    if isinstance(schema, list):
+        branches = [
+            first_unknown_field(branch, datum, names, path)
+            for branch in schema
+            if _may_hold(_resolve(branch, names), datum)
+        ]
+        return None if not branches or None in branches else branches[0]
+    kind = schema["type"] if isinstance(schema, dict) else schema
+    if isinstance(kind, dict | list):
+        return first_unknown_field(kind, datum, names, path)
+    if kind == "record" and isinstance(datum, Mapping):
+        fields = {field["name"]: field["type"] for field in schema["fields"]}
+        for key, value in datum.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            if key not in fields:
+                close = difflib.get_close_matches(str(key), list(fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                return key_path, f"is not a field of {schema['name']}{hint}"
+            if found := first_unknown_field(fields[key], value, names, key_path):
+                return found
+    elif kind == "array" and isinstance(datum, list | tuple):
+        for index, item in enumerate(datum):
+            if found := first_unknown_field(schema["items"], item, names, f"{path}[{index}]"):
+                return found
+    elif kind == "map" and isinstance(datum, Mapping):
+        for key, item in datum.items():
+            if found := first_unknown_field(schema["values"], item, names, f"{path}[{key!r}]"):
+                return found
+    return None
+
+
+def _may_hold(schema: Any, datum: Any) -> bool:
+    """Whether a union branch is one ``datum`` may be written as (for unknown keys)."""
+    kind = schema["type"] if isinstance(schema, dict) else schema
+    if kind in ("record", "map"):
+        return isinstance(datum, Mapping)
+    if kind == "array":
+        return isinstance(datum, list | tuple)
+    return isinstance(kind, dict | list)
 
 
 def _check_record(

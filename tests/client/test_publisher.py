@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bus.client import Delivery, Event, Publisher, Subscriber, new_event, status_update
-from bus.errors import EncodeError
+from bus.errors import EncodeError, SchemaError
+from bus.schemas.types import GREETING, MESSAGE_SENT
 from bus.settings import Settings
 
 NewTopic = Callable[..., Awaitable[str]]
@@ -110,3 +111,57 @@ async def test_publish_many_sends_nothing_when_one_event_does_not_fit_its_schema
     ) as inbox:
         delivery = await _first(inbox)
     assert delivery.offset == 0 and delivery.event.id == good.id
+
+
+def _message_fields(**more: Any) -> dict[str, Any]:
+    return {
+        "source": "assistant:tax-board",
+        "conversation_id": "c-1",
+        "message_id": "m-1",
+        "author_role": "END_USER",
+        "text": "tere",
+        **more,
+    }
+
+
+@pytest.mark.broker
+async def test_a_misspelt_field_raises_encode_error_naming_it_and_publishes_nothing(
+    settings_with_registry: Settings, new_topic: NewTopic, unique_name: Names
+) -> None:
+    topic = await new_topic("assistant", 1)
+    async with Publisher(settings_with_registry) as bus:
+        with pytest.raises(EncodeError, match="did you mean 'language'") as raised:
+            await bus.emit(topic, MESSAGE_SENT, **_message_fields(langauge="et"))
+        assert raised.value.field == "langauge"
+        with pytest.raises(EncodeError, match=r"header\.conversationid"):
+            await bus.publish(topic, _with_header(new_event(MESSAGE_SENT, **_message_fields())))
+        await bus.emit(topic, MESSAGE_SENT, **_message_fields(language="et"))
+    async with Subscriber(
+        settings_with_registry, topics=[topic], group_id=unique_name("group")
+    ) as inbox:
+        delivery = await _first(inbox)
+    assert delivery.offset == 0 and delivery.event.data["language"] == "et"
+
+
+def _with_header(event: Event) -> Event:
+    event.header["conversationid"] = "c-2"
+    return event
+
+
+@pytest.mark.broker
+async def test_short_type_names_are_published_as_the_full_type(
+    settings_with_registry: Settings, new_topic: NewTopic, unique_name: Names
+) -> None:
+    topic = await new_topic("assistant", 1)
+    async with Publisher(settings_with_registry) as bus:
+        emitted = await bus.emit(topic, "Greeting", source="x", conversation_id="c-1", text="hi")
+        await bus.publish(topic, new_event("MessageSent", **_message_fields()))
+        with pytest.raises(SchemaError, match="did you mean Greeting"):
+            await bus.emit(topic, "Greting", source="assistant:x", conversation_id="c-1")
+    assert emitted.type == GREETING
+    async with Subscriber(
+        settings_with_registry, topics=[topic], group_id=unique_name("group")
+    ) as inbox:
+        received = [await _first(inbox), await _first(inbox)]
+    assert [d.event.type for d in received] == [GREETING, MESSAGE_SENT]
+    assert [d.ce.type if d.ce else None for d in received] == [GREETING, MESSAGE_SENT]

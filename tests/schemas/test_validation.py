@@ -1,6 +1,6 @@
 from typing import Any
 
-from bus.schemas.validation import first_invalid_field
+from bus.schemas.validation import first_invalid_field, first_unknown_field
 
 HEADER: dict[str, Any] = {
     "type": "record",
@@ -66,3 +66,21 @@ def test_union_with_a_named_type_referenced_by_name() -> None:
     assert first_invalid_field(SCHEMA, _datum(other={"event_id": "x", "at": 2})) is None
     found = first_invalid_field(SCHEMA, _datum(other={"event_id": "x"}))
     assert found is not None and found[0] == "other"
+
+
+def test_a_record_with_only_its_schemas_fields_has_no_unknown_field() -> None:
+    assert first_unknown_field(SCHEMA, _datum(note=None, other={"event_id": "x", "at": 2})) is None
+
+
+def test_a_misspelt_field_is_unknown_and_the_field_meant_is_suggested() -> None:
+    assert first_unknown_field(SCHEMA, _datum(nots="hi")) == (
+        "nots",
+        "is not a field of M; did you mean 'note'?",
+    )
+
+
+def test_an_unknown_field_inside_a_record_in_a_union_is_named_by_its_path() -> None:
+    found = first_unknown_field(SCHEMA, _datum(other={"event_id": "x", "at": 2, "by": "me"}))
+    assert found is not None and found[0] == "other.by"
+    found = first_unknown_field(SCHEMA, _datum(header={"event_id": "e", "at": 1, "x": 0}))
+    assert found == ("header.x", "is not a field of H")
