@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP) ## create .venv with the bus and its dev tools
 
-system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test)
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium; }
+system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test), zsh (completion test)
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null && command -v zsh >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium zsh; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo

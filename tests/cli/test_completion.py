@@ -4,7 +4,6 @@ real shell, as a user pressing Tab would see them."""
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -133,7 +132,6 @@ zpty -d z
 """
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_completes_commands_options_and_values(
     scripts: dict[str, Path], tmp_path: Path
 ) -> None:
