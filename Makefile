@@ -42,7 +42,7 @@ promtool: system-deps ## check the Prometheus config and alert rules, run the ru
 pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
 
-bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~20 min on 2 cores (not in make test)
+bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~27 min on 2 cores (not in make test)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 kafka-start: $(STAMP) ## start the local single-node Kafka on 127.0.0.1:9092
