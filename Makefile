@@ -4,9 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
+# Tools the tests run from outside Python, installed into the ignored .cache/ by `make tools`.
+NODE_TOOLS := .cache/node
+NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tools/asyncapi/package-lock.json | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean bench
+.PHONY: help install system-deps tools asyncapi demo test lint typecheck promtool pytest kafka-start kafka-stop clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,6 +21,19 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: system-deps $(STAMP) ## create .venv with the bus and its dev tools
+
+$(NODE_STAMP): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	mkdir -p $(NODE_TOOLS)
+	cp tools/asyncapi/package.json tools/asyncapi/package-lock.json $(NODE_TOOLS)/
+	npm ci --prefix $(NODE_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -f $(NODE_TOOLS)/.installed-* && touch $@
+
+tools: $(NODE_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser (npm)
+
+asyncapi: $(STAMP) $(NODE_STAMP) ## write build/asyncapi.yaml from the catalogue and contracts, and validate it
+	mkdir -p build
+	$(BIN)/bus asyncapi --out build/asyncapi.yaml
+	NODE_PATH=$(NODE_TOOLS)/node_modules node tools/asyncapi/validate.cjs build/asyncapi.yaml
 
 system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test)
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null || \
@@ -39,7 +55,7 @@ promtool: system-deps ## check the Prometheus config and alert rules, run the ru
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
 
-pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
+pytest: $(STAMP) system-deps tools ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
 
 bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~20 min on 2 cores (not in make test)

@@ -19,6 +19,7 @@ from bus.settings import Settings
 def build_parser() -> argparse.ArgumentParser:
     from bus.cli import (
         acl,
+        asyncapi,
         audit,
         demo,
         gateway,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         gateway,
         webhooks,
         rasa,
+        asyncapi,
     ):
         module.register(commands)
     return parser
