@@ -7,9 +7,13 @@ SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
 # Tools the tests run from outside Python, installed into the ignored .cache/ by `make tools`.
 NODE_TOOLS := .cache/node
 NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tools/asyncapi/package-lock.json | sha1sum | cut -c1-12)
+HELM_VERSION := v4.3.2
+HELM       := .cache/bin/helm
+HELM_STAMP := .cache/bin/.helm-$(HELM_VERSION)
+CHART      := deploy/helm/agency-bus
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps tools asyncapi demo test lint typecheck promtool pytest kafka-start kafka-stop clean bench
+.PHONY: help install system-deps tools asyncapi chart demo test lint typecheck promtool helm-lint pytest kafka-start kafka-stop clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +32,12 @@ $(NODE_STAMP): tools/asyncapi/package.json tools/asyncapi/package-lock.json
 	npm ci --prefix $(NODE_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
 	rm -f $(NODE_TOOLS)/.installed-* && touch $@
 
-tools: $(NODE_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser (npm)
+$(HELM_STAMP):  # compiled from its Go module once (a few minutes)
+	mkdir -p .cache/bin
+	GOBIN=$(CURDIR)/.cache/bin go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	rm -f .cache/bin/.helm-* && touch $@
+
+tools: $(NODE_STAMP) $(HELM_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser (npm), helm (Go)
 
 asyncapi: $(STAMP) $(NODE_STAMP) ## write build/asyncapi.yaml from the catalogue and contracts, and validate it
 	mkdir -p build
@@ -42,7 +51,7 @@ system-deps: ## Debian packages the tests use: prometheus (promtool, a real serv
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
 
-test: lint typecheck promtool pytest ## ruff, mypy --strict and the whole test suite on a real broker
+test: lint typecheck promtool helm-lint pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check bus connectors bench tests
@@ -54,6 +63,12 @@ typecheck: $(STAMP) ## mypy --strict on bus/, connectors/ and bench/
 promtool: system-deps ## check the Prometheus config and alert rules, run the rule unit tests
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
+
+helm-lint: $(HELM_STAMP) ## helm lint the chart with each value set in its ci/
+	for values in $(CHART)/ci/*-values.yaml; do $(HELM) lint --strict $(CHART) --values $$values || exit 1; done
+
+chart: $(STAMP) ## regenerate the chart's files/principals.json from the code
+	$(BIN)/bus catalogue export --helm --out $(CHART)/files/principals.json
 
 pytest: $(STAMP) system-deps tools ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest

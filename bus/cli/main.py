@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         acl,
         asyncapi,
         audit,
+        catalogue,
         demo,
         gateway,
         kafka,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         webhooks,
         rasa,
         asyncapi,
+        catalogue,
     ):
         module.register(commands)
     return parser
