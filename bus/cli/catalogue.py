@@ -7,13 +7,23 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from bus.settings import Settings
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bus.catalogue import load_catalogue
     from bus.kube.helm import chart_principals
+    from bus.kube.strimzi import strimzi_resources
 
-    text = json.dumps(chart_principals(settings), indent=2) + "\n"
+    if args.helm:
+        text = json.dumps(chart_principals(settings), indent=2) + "\n"
+    else:
+        path = args.catalogue or settings.catalogue
+        catalogue = load_catalogue(path)
+        resources = strimzi_resources(catalogue, settings, path.read_bytes(), args.cluster)
+        text = yaml.safe_dump(resources, sort_keys=False, width=100)
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -32,7 +42,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     export = actions.add_parser("export", help=text, description=text)
     what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--strimzi", action="store_true", help="a List of KafkaTopics and KafkaUsers (YAML)"
+    )
     what.add_argument("--helm", action="store_true", help="the chart's files/principals.json")
+    export.add_argument(
+        "--cluster", metavar="NAME", help="the Kafka resource's name (label strimzi.io/cluster)"
+    )
     export.add_argument("--catalogue", type=Path, metavar="PATH", help="default: $BUS_CATALOGUE")
     export.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
     export.set_defaults(func=_export)

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from bus.catalogue import load_catalogue
 from bus.kube.helm import HELM_FILE, chart_principals
-from bus.security.principals import COMPONENTS, ROLES, worker_app_id
+from bus.kube.strimzi import bindings_of, strimzi_resources
+from bus.security.principals import COMPONENTS, ROLES, all_bindings, principals, worker_app_id
 from bus.settings import PROJECT_ROOT, Settings
 
 HELM = PROJECT_ROOT / ".cache" / "bin" / "helm"
@@ -48,8 +50,9 @@ def render(
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
-def refused(*values: Path, sets: dict[str, str]) -> str:
+def refused(*values: Path, sets: dict[str, str], files: dict[str, Path] | None = None) -> str:
     args = ["template", "rel", str(CHART), *(f"--values={p}" for p in values)]
+    args += [f"--set-file={key}={path}" for key, path in (files or {}).items()]
     result = helm(*args, *(f"--set={k}={v}" for k, v in sets.items()))
     assert result.returncode != 0, "helm rendered values it should refuse"
     return result.stderr
@@ -254,3 +257,69 @@ def test_the_chart_reads_the_single_sources_through_links_and_generated_files() 
 )
 def test_values_the_schema_or_the_templates_refuse(sets: dict[str, str], message: str) -> None:
     assert message in refused(MINIMAL, sets=sets)
+
+
+STRIMZI = {"strimzi.enabled": "true", "strimzi.cluster": "agency"}
+
+
+def _strimzi_export(
+    folder: Path, catalogue: Path | None = None, app_id: str = "agency-bus"
+) -> Path:
+    """What an operator runs: ``bus catalogue export --strimzi`` for the chart's catalogue."""
+    path = catalogue or DEPLOY / "catalogue" / "agencies.yaml"
+    settings = Settings(app_id=app_id)
+    resources = strimzi_resources(load_catalogue(path), settings, path.read_bytes())
+    out = folder / f"strimzi-{app_id}.yaml"
+    out.write_text(yaml.safe_dump(resources, sort_keys=False))
+    return out
+
+
+def test_with_strimzi_the_chart_creates_the_topics_and_users_of_the_export(tmp_path: Path) -> None:
+    files = {"strimzi.resources": _strimzi_export(tmp_path)}
+    objects = render(MINIMAL, sets=STRIMZI, files=files)
+    kafka = [o for o in objects if o["kind"] in ("KafkaTopic", "KafkaUser")]
+    assert all(o["metadata"]["labels"]["strimzi.io/cluster"] == "agency" for o in kafka)
+    settings = Settings(app_id="agency-bus")
+    catalogue = load_catalogue(DEPLOY / "catalogue" / "agencies.yaml")
+    assert bindings_of({"items": kafka}) == set(all_bindings(principals(catalogue, settings)))
+    topics = {o["spec"]["topicName"] for o in kafka if o["kind"] == "KafkaTopic"}
+    assert topics == {spec.name for spec in catalogue.topic_specs()}
+    # every password the workloads read is the Secret Strimzi writes for that user
+    users = {o["metadata"]["name"] for o in kafka if o["kind"] == "KafkaUser"}
+    for name, workload in workloads(objects).items():
+        secret = env(workload)["BUS_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert secret == {"name": env(workload)["BUS_SASL_USERNAME"]["value"], "key": "password"}
+        assert secret["name"] in users, name
+    args = [f"--values={MINIMAL}", *(f"--set={k}={v}" for k, v in STRIMZI.items())]
+    linted = helm(
+        "lint",
+        "--strict",
+        str(CHART),
+        *args,
+        f"--set-file=strimzi.resources={files['strimzi.resources']}",
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "strimzi.resources is required" in refused(MINIMAL, sets=STRIMZI)
+
+
+def test_the_chart_refuses_strimzi_resources_of_another_catalogue_or_app_id(
+    tmp_path: Path,
+) -> None:
+    document = yaml.safe_load((DEPLOY / "catalogue" / "agencies.yaml").read_text())
+    document["authorities"].append({"code": "environment", "name": "Environmental Board"})
+    other = tmp_path / "agencies.yaml"
+    other.write_text(yaml.safe_dump(document))
+    stale = {"strimzi.resources": _strimzi_export(tmp_path, other)}
+    assert "agency-bus/catalogue-sha256" in refused(MINIMAL, sets=STRIMZI, files=stale)
+    # the same catalogue given to the chart too: accepted, with the new authority's users
+    both = {**stale, "catalogue": other}
+    users = {o["metadata"]["name"] for o in render(MINIMAL, sets=STRIMZI, files=both)}
+    assert {"service-environment", "assistant-environment"} <= users
+    renamed = {"strimzi.resources": _strimzi_export(tmp_path, app_id="bus-prod")}
+    assert "agency-bus/app-id" in refused(MINIMAL, sets=STRIMZI, files=renamed)
+    accepted = render(MINIMAL, sets={**STRIMZI, "workers.router.appId": "bus-prod"}, files=renamed)
+    router = env(workloads(accepted)["rel-agency-bus-worker-router"])
+    assert router["BUS_APP_ID"]["value"] == "bus-prod"
+    no_cluster = {"strimzi.enabled": "true"}
+    plain = {"strimzi.resources": _strimzi_export(tmp_path)}
+    assert "strimzi.cluster is required" in refused(MINIMAL, sets=no_cluster, files=plain)
