@@ -4,9 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
+# Tools the tests run from outside Python, installed into the ignored .cache/ by `make tools`.
+NODE_TOOLS := .cache/node
+NODE_STAMP := $(NODE_TOOLS)/.installed-$(shell cat tools/asyncapi/package-lock.json | sha1sum | cut -c1-12)
+HELM_VERSION := v4.3.2
+HELM       := .cache/bin/helm
+HELM_STAMP := .cache/bin/.helm-$(HELM_VERSION)
+CHART      := deploy/helm/agency-bus
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test lint typecheck promtool pytest kafka-start kafka-stop clean bench
+.PHONY: help install system-deps tools asyncapi chart demo test lint typecheck promtool helm-lint pytest kafka-start kafka-stop clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -19,6 +26,24 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP) ## create .venv with the bus and its dev tools
 
+$(NODE_STAMP): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	mkdir -p $(NODE_TOOLS)
+	cp tools/asyncapi/package.json tools/asyncapi/package-lock.json $(NODE_TOOLS)/
+	npm ci --prefix $(NODE_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -f $(NODE_TOOLS)/.installed-* && touch $@
+
+$(HELM_STAMP):  # compiled from its Go module once (a few minutes)
+	mkdir -p .cache/bin
+	GOBIN=$(CURDIR)/.cache/bin go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	rm -f .cache/bin/.helm-* && touch $@
+
+tools: $(NODE_STAMP) $(HELM_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser (npm), helm (Go)
+
+asyncapi: $(STAMP) $(NODE_STAMP) ## write build/asyncapi.yaml from the catalogue and contracts, and validate it
+	mkdir -p build
+	$(BIN)/bus asyncapi --out build/asyncapi.yaml
+	NODE_PATH=$(NODE_TOOLS)/node_modules node tools/asyncapi/validate.cjs build/asyncapi.yaml
+
 system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test), zsh (completion test)
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null && command -v zsh >/dev/null || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium zsh; }
@@ -26,7 +51,7 @@ system-deps: ## Debian packages the tests use: prometheus (promtool, a real serv
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
 
-test: lint typecheck promtool pytest ## ruff, mypy --strict and the whole test suite on a real broker
+test: lint typecheck promtool helm-lint pytest ## ruff, mypy --strict and the whole test suite on a real broker
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check bus connectors bench tests
@@ -39,7 +64,13 @@ promtool: system-deps ## check the Prometheus config and alert rules, run the ru
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
 
-pytest: $(STAMP) system-deps ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
+helm-lint: $(HELM_STAMP) ## helm lint the chart with each value set in its ci/
+	for values in $(CHART)/ci/*-values.yaml; do $(HELM) lint --strict $(CHART) --values $$values || exit 1; done
+
+chart: $(STAMP) ## regenerate the chart's files/principals.json from the code
+	$(BIN)/bus catalogue export --helm --out $(CHART)/files/principals.json
+
+pytest: $(STAMP) system-deps tools ## the tests (start their own broker unless one answers at $$BUS_BOOTSTRAP_SERVERS)
 	$(BIN)/pytest
 
 bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~27 min on 2 cores (not in make test)

@@ -34,6 +34,8 @@ from bus.officials.auth import new_token
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
 
+from .probes import OwnBroker
+
 NewTopicFactory = Callable[..., Awaitable[str]]
 
 
@@ -58,6 +60,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         bus_or_fail("kafka", "stop", "--port", str(port), "--data-dir", str(node_dir))
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[OwnBroker]:
+    """A dedicated single-node broker this test may stop and start again."""
+    kafka = OwnBroker(free_port(), tmp_path / "kafka")
+    kafka("start")
+    try:
+        yield kafka
+    finally:
+        run_bus("kafka", "stop", "--port", str(kafka.port), "--data-dir", str(kafka.folder))
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,9 @@ _SECRET_FIELDS = ("password", "key", "secret")
 def build_parser() -> BusParser:
     from bus.cli import (
         acl,
+        asyncapi,
         audit,
+        catalogue,
         completion,
         demo,
         gateway,
@@ -86,6 +88,8 @@ def build_parser() -> BusParser:
         gateway,
         webhooks,
         rasa,
+        asyncapi,
+        catalogue,
         completion,
     ):
         module.register(commands)

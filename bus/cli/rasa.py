@@ -11,7 +11,7 @@ from bus.settings import Settings
 
 
 def _bridge(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors.base.service import run_until_signalled, serve_metrics
+    from connectors.base.service import run_until_signalled
     from connectors.rasa import RasaBridge
 
     catalogue = load_catalogue(settings.catalogue)
@@ -20,10 +20,10 @@ def _bridge(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(f"authority {args.authority!r} is not in the catalogue ({known})")
 
     async def main() -> None:
-        async with RasaBridge(settings, catalogue, args.authority, args.topic) as bridge:
+        bridge = RasaBridge(settings, catalogue, args.authority, args.topic, args.metrics_port)
+        async with bridge:
             await bridge.wait()
 
-    serve_metrics(args.metrics_port)
     return run_until_signalled(main)
 
 
@@ -35,5 +35,7 @@ def register(commands: Commands) -> None:
         "--authority", required=True, help="the authority the Rasa assistant is for"
     )
     parser.add_argument("--topic", help="Rasa's event broker topic (default $BUS_RASA_TOPIC)")
-    parser.add_argument("--metrics-port", type=int, help="serve /metrics on 127.0.0.1:PORT")
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve /metrics, /healthz, /readyz on PORT"
+    )
     parser.set_defaults(func=_bridge)

@@ -11,7 +11,7 @@ from bus.settings import Settings
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors.base.service import run_until_signalled, serve_metrics
+    from connectors.base.service import run_until_signalled
     from connectors.webhooks import WebhookRunner, targets_from_catalogue
     from connectors.webhooks.runner import run_webhooks
 
@@ -23,8 +23,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(
             f"no authority in {settings.catalogue} has a webhook (and webhook_secret) to deliver to"
         )
-    serve_metrics(args.metrics_port)
-    return run_until_signalled(lambda: run_webhooks(WebhookRunner(settings, targets)))
+    return run_until_signalled(
+        lambda: run_webhooks(WebhookRunner(settings, targets, args.metrics_port))
+    )
 
 
 def register(commands: Commands) -> None:
@@ -34,5 +35,5 @@ def register(commands: Commands) -> None:
     run.add_argument(
         "--authority", action="append", help="only this authority (repeatable; default all)"
     )
-    run.add_argument("--metrics-port", type=int, help="serve /metrics on 127.0.0.1:PORT")
+    run.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz, /readyz on PORT")
     run.set_defaults(func=_run)

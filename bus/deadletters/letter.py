@@ -14,6 +14,16 @@ Headers = list[tuple[str, bytes]]
 
 PREFIX = "bus_dlq_"
 ERROR_LIMIT = 2000
+CONTEXT: dict[str, str] = {
+    "reason": "Why, as a stable code: not-wire-format, unknown-authority, wrong-key, ...",
+    "error": f"What went wrong, for people (at most {ERROR_LIMIT} characters).",
+    "topic": "The topic the record was read from.",
+    "partition": "Its partition.",
+    "offset": "Its offset.",
+    "timestamp": "Its Kafka timestamp in milliseconds (empty if unknown).",
+    "agent": "The processor or connector that gave up on it.",
+}
+"""The headers a dead letter adds (each ``PREFIX`` + name) and what they say."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,7 @@ class DeadLetter:
             "timestamp": "" if self.timestamp_ms is None else str(self.timestamp_ms),
             "agent": self.agent,
         }
-        own = [(f"{PREFIX}{name}", value.encode()) for name, value in context.items()]
+        own = [(f"{PREFIX}{name}", context[name].encode()) for name in CONTEXT]
         originals = [(k, v) for k, v in self.headers if not k.startswith(PREFIX)]
         return originals + own
 

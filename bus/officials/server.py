@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
+from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
 from bus.lifecycle import AsyncResource
@@ -50,7 +51,9 @@ class OfficialsServer(AsyncResource):
             await self.follower.start()
             await self.follower.caught_up.wait()
             api = OfficialsApi(self.catalogue, self.directory, self.view, self.publisher)
-            self._runner = web.AppRunner(api.app(), access_log=None)
+            app = api.app()
+            add_health_routes(app, self._caught_up, KafkaCheck(self.settings))
+            self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.settings.officials_host, self.port)
             await site.start()
@@ -58,6 +61,11 @@ class OfficialsServer(AsyncResource):
             await self.stop()
             raise
         log.info("officials' API on http://%s:%s/", self.settings.officials_host, self.port)
+
+    def _caught_up(self) -> str | None:
+        if self.follower.caught_up.is_set():
+            return None
+        return "reading the escalations and conversations so far"
 
     async def stop(self) -> None:
         if self._runner is not None:

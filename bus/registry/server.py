@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bus.errors import RegistryError
+from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.admin import TopicSpec, ensure_topics
 from bus.kafka.connection import client_kwargs, security_kwargs
 from bus.metrics.http import add_metrics_route, http_metrics
@@ -147,10 +148,14 @@ def create_app(settings: Settings) -> web.Application:
         yield
         await kafka.stop()
 
+    def schemas_read() -> str | None:
+        return None if STORE in app else f"reading {settings.registry_topic!r} to its end"
+
     app = web.Application(middlewares=[http_metrics("registry"), errors])
     app.add_routes(routes)
     add_metrics_route(app)
     app.cleanup_ctx.append(store_context)
+    add_health_routes(app, schemas_read, KafkaCheck(settings))
     return app
 
 

@@ -12,6 +12,20 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/avro"
 Headers = list[tuple[str, bytes]]
 
+HEADERS: dict[str, str] = {
+    "ce_specversion": f"CloudEvents version, {SPECVERSION}.",
+    "ce_id": "The event's id (header.event_id); consumers drop a repeated id.",
+    "ce_source": "Who emitted it (header.source), e.g. assistant:tax-board.",
+    "ce_type": "The full name of the event's Avro contract.",
+    "ce_time": "When it happened (header.occurred_at), RFC 3339 in UTC with milliseconds.",
+    "ce_dataschema": "The registry subject and version it was written with, as a URL.",
+    "content-type": f"Always {CONTENT_TYPE}: the Confluent wire format.",
+    "ce_subject": "The conversation id, else the service request id; also the Kafka key.",
+}
+"""Every binary-mode header an event carries, with its meaning (in the order written)."""
+OPTIONAL_HEADERS = frozenset({"ce_subject"})
+"""Left out when the event names neither a conversation nor a service request."""
+
 
 @dataclass(frozen=True)
 class CloudEventAttributes:
@@ -33,18 +47,21 @@ def dataschema(registry_url: str, subject: str, version: int) -> str:
 def ce_headers(event: Event, schema_uri: str) -> Headers:
     """The binary-mode headers of an event; the header names its schema subject and version."""
     occurred = event.occurred_at or datetime.now(UTC)
-    headers: Headers = [
-        ("ce_specversion", SPECVERSION.encode()),
-        ("ce_id", (event.id or "").encode()),
-        ("ce_source", (event.source or "").encode()),
-        ("ce_type", event.type.encode()),
-        ("ce_time", _rfc3339(occurred).encode()),
-        ("ce_dataschema", schema_uri.encode()),
-        ("content-type", CONTENT_TYPE.encode()),
+    values = {
+        "ce_specversion": SPECVERSION,
+        "ce_id": event.id or "",
+        "ce_source": event.source or "",
+        "ce_type": event.type,
+        "ce_time": _rfc3339(occurred),
+        "ce_dataschema": schema_uri,
+        "content-type": CONTENT_TYPE,
+        "ce_subject": event.subject or "",
+    }
+    return [
+        (name, values[name].encode())
+        for name in HEADERS
+        if values[name] or name not in OPTIONAL_HEADERS
     ]
-    if event.subject:
-        headers.append(("ce_subject", event.subject.encode()))
-    return headers
 
 
 def parse_ce_headers(headers: Iterable[tuple[str, bytes | None]]) -> CloudEventAttributes | None:

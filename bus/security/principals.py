@@ -37,6 +37,24 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 """The worker roles: principal name -> the agents its worker runs (``BUS_AGENTS``)."""
 
+COMPONENTS: dict[str, str] = {
+    "registry": "registry",
+    "officials": "officials",
+    "gateway": "gateway",
+    "webhooks": "gateway",
+}
+"""The principal each long-running command other than the worker runs as."""
+ASSISTANT = "assistant-{code}"
+"""An authority's chat assistant's principal (also a Rasa bridge's, which speaks for it)."""
+SERVICE = "service-{code}"
+"""An authority's agency service's principal."""
+
+
+def worker_app_id(role: str, settings: Settings) -> str:
+    """A role's ``BUS_APP_ID``: the router's is the bus's; the others' their own name, so
+    their groups, changelogs and transactional ids start with their principal's name."""
+    return settings.app_id if role == "router" else role
+
 
 class Resource(IntEnum):
     TOPIC = 2
@@ -119,34 +137,34 @@ def principals(catalogue: Catalogue, settings: Settings) -> list[Principal]:
     assistants = [a.assistant_topic for a in authorities]
     found: list[Principal] = []
     for a in authorities:
-        name = f"service-{a.code}"
+        name = SERVICE.format(code=a.code)
         grants = _Grants(name).topics(Operation.READ, a.inbox)
         grants.topics(Operation.WRITE, t.service_updates, t.dead_letters).group_prefix(name)
         found.append(grants.build(name, f"agency service of {a.name}: reads its inbox"))
     for a in authorities:
-        name = f"assistant-{a.code}"
+        name = ASSISTANT.format(code=a.code)
         grants = _Grants(name).topics(Operation.READ, a.assistant_topic)
         grants.topics(Operation.WRITE, t.assistant_events, t.dead_letters).group_prefix(name)
         found.append(grants.build(name, f"chat assistant of {a.name}: reads its replies"))
     found += [
-        _worker("router", settings.app_id, catalogue, settings),
-        _worker("auditor", "auditor", catalogue, settings),
+        _worker("router", catalogue, settings),
+        _worker("auditor", catalogue, settings),
         _Grants("audit-reader")
         .topics(Operation.READ, t.audit, *catalogue.audited_topics())
         .group_prefix("audit-reader")
         .build("audit-reader", "auditors: replay the audit log and the events"),
-        _worker("escalator", "escalator", catalogue, settings),
-        _Grants("officials")
+        _worker("escalator", catalogue, settings),
+        _Grants(officials := COMPONENTS["officials"])
         .topics(Operation.READ, t.escalations, t.assistant_events, *assistants)
         .topics(Operation.WRITE, t.escalation_actions, t.presence)
-        .group_prefix("officials")
-        .build("officials", "bus component: the officials' API and console"),
+        .group_prefix(officials)
+        .build(officials, "bus component: the officials' API and console"),
         _registry(settings),
-        _Grants("gateway")
+        _Grants(gateway := COMPONENTS["gateway"])
         .topics(Operation.WRITE, t.assistant_events, t.service_updates, t.dead_letters)
         .topics(Operation.READ, *assistants, *inboxes)
-        .group_prefix("gateway")
-        .build("gateway", "bus component: HTTP gateway and webhooks for non-Kafka parties"),
+        .group_prefix(gateway)
+        .build(gateway, "bus component: HTTP gateway and webhooks for non-Kafka parties"),
     ]
     return found
 
@@ -159,12 +177,13 @@ WORKER_ROLES = {
 }
 
 
-def _worker(name: str, app_id: str, catalogue: Catalogue, settings: Settings) -> Principal:
+def _worker(name: str, catalogue: Catalogue, settings: Settings) -> Principal:
     """A worker role: its agents' topics, and everything named after its app id.
 
     The worker names its changelog topics and, under ``exactly_once``, its
     transactional ids after the app id, which is also the consumer group.
     """
+    app_id = worker_app_id(name, settings)
     on_catalogue = {spec.name for spec in catalogue.topic_specs()}
     grants = _Grants(name)
     role = settings.model_copy(update={"app_id": app_id})
@@ -192,7 +211,8 @@ def _worker(name: str, app_id: str, catalogue: Catalogue, settings: Settings) ->
 
 
 def _registry(settings: Settings) -> Principal:
-    grants = _Grants("registry")
+    name = COMPONENTS["registry"]
+    grants = _Grants(name)
     for operation in (
         Operation.READ,
         Operation.WRITE,
@@ -200,7 +220,7 @@ def _registry(settings: Settings) -> Principal:
         Operation.DESCRIBE_CONFIGS,
     ):
         grants.topics(operation, settings.registry_topic)
-    return grants.build("registry", "bus component: the schema registry's topic")
+    return grants.build(name, "bus component: the schema registry's topic")
 
 
 def all_bindings(found: list[Principal]) -> list[Binding]:

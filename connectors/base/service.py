@@ -21,12 +21,3 @@ def run_until_signalled(main: Callable[[], Awaitable[None]]) -> int:
 
     asyncio.run(runner())
     return 0
-
-
-def serve_metrics(port: int | None, host: str = "127.0.0.1") -> None:
-    """Expose ``/metrics`` for Prometheus on ``host:port`` when a port is given
-    (``bus.metrics.http.serve_metrics``: a busy port is logged, not raised)."""
-    if port is not None:
-        from bus.metrics.http import serve_metrics as serve
-
-        serve(host, port)

@@ -7,6 +7,8 @@
 - ``GET /v1/replies/stream?conversation_id=C``: server-sent events; each
   ``id:`` is the number to resume after (``Last-Event-ID``).
 - ``GET /healthz``: whether each reply topic is being read.
+- ``GET /readyz``: 200 when Kafka answers and every reply topic is read, else 503
+  (``bus.health``).
 
 Errors, every one ``{"error": ...}`` JSON: 400 not JSON, no type or a malformed
 request (e.g. a header over 8190 bytes), 401 unknown caller, 404/405 no such
@@ -28,6 +30,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
+from bus.health import KafkaCheck, add_readiness_route
 from bus.kafka.connection import security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.metrics.http import add_metrics_route, http_metrics
@@ -105,6 +108,7 @@ class Gateway(AsyncResource):
                 web.get("/healthz", self._health),
             ]
         )
+        add_readiness_route(app, KafkaCheck(self.settings), self._replies_read)
         return app
 
     async def start(self) -> None:
@@ -257,6 +261,11 @@ class Gateway(AsyncResource):
     async def _health(self, request: web.Request) -> web.Response:
         feeds = {topic: feed.ready for topic, feed in self.feeds.items()}
         return web.json_response({"status": "ok", "replies": feeds})
+
+    def _replies_read(self) -> str | None:
+        """For ``/readyz``: every reply topic is being read."""
+        waiting = sorted(topic for topic, feed in self.feeds.items() if not feed.ready)
+        return f"not reading replies from {', '.join(waiting)}" if waiting else None
 
 
 def _reply_json(reply: Reply) -> dict[str, Any]:

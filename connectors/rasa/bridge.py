@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
+from bus.health import HealthServer, KafkaCheck, task_check
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -37,8 +38,15 @@ class RasaBridge(AsyncResource):
     """One Rasa assistant's events, published as those of ``authority``'s assistant."""
 
     def __init__(
-        self, settings: Settings, catalogue: Catalogue, authority: str, topic: str | None = None
+        self,
+        settings: Settings,
+        catalogue: Catalogue,
+        authority: str,
+        topic: str | None = None,
+        metrics_port: int | None = None,
     ) -> None:
+        """With ``metrics_port``: ``/metrics``, ``/healthz`` and ``/readyz`` on that port of
+        ``BUS_METRICS_HOST``, ready while Kafka answers and the bridge runs."""
         self.settings = settings
         self.authority = authority
         self.topic = topic or settings.rasa_topic
@@ -51,8 +59,20 @@ class RasaBridge(AsyncResource):
         self.unknown: Counter[str] = Counter()
         self.producer = EventProducer(settings, timeout_s=10.0)
         self._task: asyncio.Task[None] | None = None
+        self.health = (
+            None
+            if metrics_port is None
+            else HealthServer(
+                settings.metrics_host,
+                metrics_port,
+                KafkaCheck(settings),
+                task_check("the bridge", lambda: [self._task] if self._task else []),
+            )
+        )
 
     async def start(self) -> None:
+        if self.health is not None:
+            await self.health.start()
         self._task = asyncio.create_task(self.run(), name=f"rasa-bridge:{self.authority}")
 
     async def stop(self) -> None:
@@ -60,6 +80,8 @@ class RasaBridge(AsyncResource):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self.producer.stop()
+        if self.health is not None:
+            await self.health.stop()
 
     async def wait(self) -> None:
         if self._task is not None:

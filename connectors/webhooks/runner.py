@@ -20,6 +20,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
+from bus.health import HealthServer, KafkaCheck, task_check
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -178,17 +179,35 @@ def _reason(outcome: Outcome) -> str:
 
 
 class WebhookRunner(AsyncResource):
-    """Every authority's delivery as its own task, sharing one producer and HTTP session."""
+    """Every authority's delivery as its own task, sharing one producer and HTTP session.
 
-    def __init__(self, settings: Settings, targets: list[WebhookTarget]) -> None:
+    With ``metrics_port`` it serves ``/metrics``, ``/healthz`` and ``/readyz`` there
+    (on ``BUS_METRICS_HOST``): ready while Kafka answers and every delivery runs.
+    """
+
+    def __init__(
+        self, settings: Settings, targets: list[WebhookTarget], metrics_port: int | None = None
+    ) -> None:
         self.settings = settings
         self.targets = targets
         self.producer = EventProducer(settings, timeout_s=10.0)
         self.deliveries: dict[str, AuthorityDelivery] = {}
         self._session: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.health = (
+            None
+            if metrics_port is None
+            else HealthServer(
+                settings.metrics_host,
+                metrics_port,
+                KafkaCheck(settings),
+                task_check("webhook delivery", lambda: self._tasks),
+            )
+        )
 
     async def start(self) -> None:
+        if self.health is not None:
+            await self.health.start()
         self._session = aiohttp.ClientSession()
         policy = policy_from(self.settings)
         for target in self.targets:
@@ -211,6 +230,8 @@ class WebhookRunner(AsyncResource):
         if self._session is not None:
             await self._session.close()
         await self.producer.stop()
+        if self.health is not None:
+            await self.health.stop()
 
 
 async def run_webhooks(runner: WebhookRunner) -> None:

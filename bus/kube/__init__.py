@@ -1,0 +1,1 @@
+"""What Kubernetes needs from the bus, generated from the catalogue and the principals."""
