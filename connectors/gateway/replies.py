@@ -27,6 +27,7 @@ from bus.schemas.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0
+STOP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,16 @@ class ReplyFeed:
         self._task = asyncio.create_task(self._run(), name=f"replies:{self.topic}")
 
     async def stop(self) -> None:
+        """Cancel the reader; a Kafka client that does not close in time is left behind.
+
+        A stop that came while the reader was still finding its topic's
+        partitions sometimes waited for aiokafka's admin client for a minute.
+        """
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            done, _ = await asyncio.wait({self._task}, timeout=STOP_S)
+            if not done:
+                log.warning("replies from %s: the reader did not stop in %.0fs", self.topic, STOP_S)
 
     @property
     def last_seq(self) -> int:
