@@ -5,7 +5,7 @@ HTTP, so a supervisor restarts only one that does not. Ready (``/readyz``)
 means it can do its work now: 200 ``{"status": "ready"}``, or 503
 ``{"status": "not ready", "reason": ...}`` naming what is missing, so
 Kubernetes sends it no traffic (and an operator reads why) while Kafka is
-away or its state is not read yet. The JSON is the worker's
+away or its state is not read yet; the worker serves the same handlers
 (``bus.worker.health``).
 
 Checks are plain functions returning None or the reason and do no I/O, so a

@@ -1,45 +1,32 @@
 """The worker's HTTP side: ``/metrics``, ``/healthz`` (alive) and ``/readyz`` (ready).
 
 Ready means: partitions assigned and their stores restored, the loop not
-failed, and the cluster answered the last metadata check. Kubernetes (or any
-load balancer) takes a worker that is not ready out of its rotation and a
-dead one (no answer on ``/healthz``) gets restarted.
+failed, and the cluster answered the last metadata check (the loop checks it itself,
+between batches). The handlers and their JSON are ``bus.health``'s, as for
+every other long-running process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 from aiohttp import web
 
+from bus.health import Check, add_health_routes
 from bus.metrics.http import add_metrics_route
 
 log = logging.getLogger(__name__)
 
-Readiness = Callable[[], str | None]
-"""None when ready, else why not (said in the 503's body)."""
 
-
-def health_app(readiness: Readiness) -> web.Application:
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "alive"})
-
-    async def readyz(request: web.Request) -> web.Response:
-        reason = readiness()
-        if reason is None:
-            return web.json_response({"status": "ready"})
-        return web.json_response({"status": "not ready", "reason": reason}, status=503)
-
+def health_app(readiness: Check) -> web.Application:
     app = web.Application()
     add_metrics_route(app)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    add_health_routes(app, readiness)
     return app
 
 
-async def serve_health(host: str, port: int, readiness: Readiness) -> web.AppRunner | None:
+async def serve_health(host: str, port: int, readiness: Check) -> web.AppRunner | None:
     """Serve on ``host:port``; a busy port is logged, not fatal (the worker still works)."""
     runner = web.AppRunner(health_app(readiness), access_log=None)
     await runner.setup()
