@@ -13,7 +13,7 @@ HELM_STAMP := .cache/bin/.helm-$(HELM_VERSION)
 CHART      := deploy/helm/agency-bus
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps tools asyncapi chart demo test lint typecheck promtool helm-lint pytest kafka-start kafka-stop clean bench
+.PHONY: help install system-deps tools asyncapi chart image demo test lint typecheck promtool helm-lint pytest kafka-start kafka-stop clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,9 +44,10 @@ asyncapi: $(STAMP) $(NODE_STAMP) ## write build/asyncapi.yaml from the catalogue
 	$(BIN)/bus asyncapi --out build/asyncapi.yaml
 	NODE_PATH=$(NODE_TOOLS)/node_modules node tools/asyncapi/validate.cjs build/asyncapi.yaml
 
-system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test), zsh (completion test)
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null && command -v zsh >/dev/null || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium zsh; }
+system-deps: ## Debian packages the tests use: prometheus (promtool, a real server), chromium (the console's browser test), zsh (completion test), podman, runc and mmdebstrap (the image)
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v chromium >/dev/null && command -v zsh >/dev/null \
+		&& command -v podman >/dev/null && command -v runc >/dev/null && command -v mmdebstrap >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus chromium zsh podman runc mmdebstrap; }
 
 demo: $(STAMP) ## start a local Kafka and the registry, run the bus end to end, print a summary
 	$(BIN)/bus demo
@@ -75,6 +76,9 @@ pytest: $(STAMP) system-deps tools ## the tests (start their own broker unless o
 
 bench: $(STAMP) ## the bus against its baselines on a local Kafka, ~27 min on 2 cores (not in make test)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+image: system-deps $(STAMP) ## build the chart's image agency-bus:latest with podman, its base from Debian's packages (no registry needed)
+	PYTHON=$(BIN)/python deploy/container/build.sh agency-bus:latest
 
 kafka-start: $(STAMP) ## start the local single-node Kafka on 127.0.0.1:9092
 	$(BIN)/bus kafka start
