@@ -2,8 +2,9 @@
 
 Kafka is injected (``recover``, ``send``), so this runs without a broker in tests. A
 head is never guessed: the first append to a partition after a start or a
-rebalance reads the chain's last record from the audit topic itself, so a
-restarted worker continues the chain instead of forking it.
+rebalance asks ``recover`` for the head it can prove (``bus.audit.resume``), so a
+restarted worker continues the chain instead of forking it, and a chain holding
+what it cannot prove stays halted: every append to it raises ``ChainHalted``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 from bus.audit.checkpoint import CheckpointSigner
 from bus.audit.record import RecordHasher
+from bus.audit.resume import ChainHalted
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[int, str, dict[str, Any]], Awaitable[Awaitable[int]]]
 """``send(partition, type_name, record)``: queue a message; returns a future of its offset."""
 Recover = Callable[[int], Awaitable[bytes]]
-"""``recover(partition)``: the hash of the last record in that audit partition (zeros if none)."""
+"""``recover(partition)``: the head the chain may continue from; raises ChainHalted if none."""
 
 
 @dataclass
@@ -55,17 +57,31 @@ class ChainWriter:
         self._interval = interval_s
         self._clock = clock
         self._heads: dict[int, _Head] = {}
+        self._halted: dict[int, str] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     @property
     def heads(self) -> Mapping[int, bytes]:
         return {partition: head.hash for partition, head in self._heads.items()}
 
+    @property
+    def halted(self) -> Mapping[int, str]:
+        """Chains this writer will not extend, with why."""
+        return dict(self._halted)
+
     async def append(self, partition: int, record: Mapping[str, Any]) -> dict[str, Any]:
         """Chain ``record`` onto the partition's head and queue it; checkpoint when due."""
+        if partition in self._halted:
+            raise ChainHalted(self._halted[partition])
         head = self._heads.get(partition)
         if head is None:
-            head = _Head(await self._recover(partition), last_checkpoint=self._clock())
+            try:
+                proven = await self._recover(partition)
+            except ChainHalted as exc:
+                self._halted[partition] = str(exc)
+                log.error("audit chain %s is halted and not extended: %s", partition, exc)
+                raise
+            head = _Head(proven, last_checkpoint=self._clock())
             self._heads[partition] = head
             log.info("audit chain %s continues from head %s", partition, head.hash.hex()[:16])
         linked = self._hasher.link(record, head.hash)
@@ -106,3 +122,4 @@ class ChainWriter:
         """Partitions this process no longer writes; their heads are re-read if they return."""
         for partition in partitions:
             self._heads.pop(partition, None)
+            self._halted.pop(partition, None)

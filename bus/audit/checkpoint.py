@@ -50,6 +50,9 @@ class CheckpointSigner:
         self._private = private
         self.key_id = key_id(private.public_key())
 
+    def signature(self, message: bytes) -> bytes:
+        return self._private.sign(message)
+
     def sign(
         self, partition: int, offset: int, head_hash: bytes, signed_at: datetime
     ) -> dict[str, Any]:
@@ -73,21 +76,26 @@ class CheckpointVerifier:
 
     def problem(self, checkpoint: Mapping[str, Any]) -> str | None:
         """Why the checkpoint's signature is not good, or None when it is."""
-        if checkpoint["key_id"] != self.key_id:
-            return (
-                f"checkpoint signed with key {checkpoint['key_id']!r}, "
-                f"but the verify key is {self.key_id!r}"
-            )
         message = signed_bytes(
             checkpoint["partition"],
             checkpoint["offset"],
             checkpoint["head_hash"],
             to_ms(checkpoint["signed_at"]),
         )
+        return self.signature_problem(
+            "checkpoint", checkpoint["key_id"], checkpoint["signature"], message
+        )
+
+    def signature_problem(
+        self, what: str, signed_with: str, signature: bytes, message: bytes
+    ) -> str | None:
+        """Why ``signature`` over ``message`` is not this key's, or None when it is."""
+        if signed_with != self.key_id:
+            return f"{what} signed with key {signed_with!r}, but the verify key is {self.key_id!r}"
         try:
-            self._public.verify(checkpoint["signature"], message)
+            self._public.verify(signature, message)
         except InvalidSignature:
-            return "checkpoint signature does not verify (forged or altered)"
+            return f"{what} signature does not verify (forged or altered)"
         return None
 
 

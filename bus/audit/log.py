@@ -8,7 +8,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bus.audit.record import ZERO_HASH
 from bus.audit.verify import LogEntry
 from bus.errors import BusError, DecodeError
 from bus.kafka.admin import admin_client, topic_partitions
@@ -88,28 +87,3 @@ async def read_log(
         end = (await consumer.end_offsets([tp]))[tp]
         async for message in read_range(consumer, tp, start, end):
             yield await decode_entry(codec, partition, message.offset, message.value)
-
-
-async def last_head(
-    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, partition: int
-) -> bytes:
-    """The hash of the last audit record in the partition; zeros for an empty chain.
-
-    Reads back in growing windows, past trailing checkpoints and transaction markers.
-    """
-    tp = TopicPartition(topic, partition)
-    start = (await consumer.beginning_offsets([tp]))[tp]
-    end = (await consumer.end_offsets([tp]))[tp]
-    window = 16
-    upper = end
-    while upper > start:
-        lower = max(start, upper - window)
-        found: bytes | None = None
-        async for message in read_range(consumer, tp, lower, upper):
-            entry = await decode_entry(codec, partition, message.offset, message.value)
-            if entry.record is not None:
-                found = entry.record["record_hash"]
-        if found is not None:
-            return found
-        upper, window = lower, window * 4
-    return ZERO_HASH

@@ -12,8 +12,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bus.audit.archive import ArchiveFile, archive_files, archived_heads, read_files, write_file
-from bus.audit.checkpoint import CheckpointVerifier
+from bus.audit.checkpoint import CheckpointSigner, CheckpointVerifier, signing_key
 from bus.audit.log import decode_entry, log_consumer, partitions_of, read_log, read_range
+from bus.audit.manifest import check_manifest, write_manifest
+from bus.audit.proof import RecordProver, position, read_events
 from bus.audit.record import ZERO_HASH, RecordHasher, digest
 from bus.audit.verify import Failure, LogEntry, Report, verify_partitions
 from bus.errors import BusError
@@ -47,12 +49,40 @@ async def verify_topic(
         codec = AvroCodec(registry, contracts)
         entries = await _collect(read_log(consumer, codec, topic, partitions))
         report = verify_partitions(entries, RecordHasher(contracts), signatures)
+        if report.ok:
+            prover = RecordProver(codec.decode_async, contracts)
+            await prove_unsigned(consumer, prover, entries, report)
         if report.ok and events:
             await check_events(consumer, entries, report)
         return report
     finally:
         await consumer.stop()
         await registry.close()
+
+
+async def prove_unsigned(
+    consumer: AIOKafkaConsumer, prover: RecordProver, entries: list[LogEntry], report: Report
+) -> None:
+    """Prove the records no checkpoint covers yet: a forged one at the head fails here."""
+    unsigned = [
+        entry
+        for entry in entries
+        if entry.record is not None and entry.offset > report.signed.get(entry.partition, -1)
+    ]
+    events = await read_events(consumer, [position(e.record or {}) for e in unsigned])
+    for entry in unsigned:
+        record = entry.record or {}
+        problem = await prover.problem(record, events.get(position(record)))
+        if problem is not None:
+            report.failure = Failure(
+                entry.partition,
+                entry.offset,
+                -1,
+                f"no checkpoint signs this record yet and {problem}",
+                entry.where,
+            )
+            return
+        report.proven += 1
 
 
 async def verify_archive(
@@ -68,6 +98,8 @@ async def verify_archive(
     report = verify_partitions(entries, RecordHasher(contracts), signatures)
     if report.ok:
         report.failure = _check_names(files, entries)
+    if report.ok:
+        check_manifest(directory, signatures, report)
     if report.ok and events:
         consumer = log_consumer(settings.bootstrap_servers, **security_kwargs(settings))
         try:
@@ -149,6 +181,7 @@ async def archive_topic(
 ) -> list[Path]:
     """Append the audit log's new entries to ``directory``; return the files written."""
     contracts = load_contracts(settings.schemas_dir)
+    signer = CheckpointSigner(signing_key(settings))
     done = await asyncio.to_thread(_prepare, directory)
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
@@ -180,6 +213,7 @@ async def archive_topic(
                 written.append(
                     write_file(directory, run, heads.get(partition, ZERO_HASH), contracts)
                 )
+        await asyncio.to_thread(write_manifest, directory, topic, signer)
     finally:
         await consumer.stop()
         await registry.close()

@@ -49,8 +49,12 @@ class Report:
     checkpoints: int = 0
     partitions: int = 0
     events_checked: int = 0
+    proven: int = 0
+    """Records no checkpoint covers yet, proven against their events (``bus.audit.proof``)."""
     failure: Failure | None = None
     heads: dict[int, bytes] = field(default_factory=dict)
+    signed: dict[int, int] = field(default_factory=dict)
+    """Per chain, the offset of the last record a good checkpoint signs (-1: none)."""
 
     @property
     def ok(self) -> bool:
@@ -81,6 +85,7 @@ class ChainVerifier:
         self.last_offset = after_offset
         self.records = 0
         self.checkpoints = 0
+        self.signed_offset = -1
         self._first_offset: int | None = None
         self._index = 0
         self._hasher = hasher
@@ -151,6 +156,7 @@ class ChainVerifier:
                 "was rewritten"
             )
         self.checkpoints += 1
+        self.signed_offset = max(self.signed_offset, offset)
         return None
 
 
@@ -183,4 +189,5 @@ def verify_partitions(
     report.records += sum(chain.records for chain in chains.values())
     report.checkpoints += sum(chain.checkpoints for chain in chains.values())
     report.heads = {p: chain.head for p, chain in chains.items()}
+    report.signed = {p: chain.signed_offset for p, chain in chains.items()}
     return report

@@ -41,6 +41,9 @@ def print_report(report: Report, where: str) -> int:
     events = f", {report.events_checked} events re-read with the recorded digest" * bool(
         report.events_checked
     )
+    events += f", {report.proven} records after the last checkpoint proven by their events" * bool(
+        report.proven
+    )
     print(
         f"audit verify: OK: {report.records} records and {report.checkpoints} signed "
         f"checkpoints in {report.partitions} chains of {where}{events}"

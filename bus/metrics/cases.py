@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bus.metrics.definitions import (
+    AUDIT_CHAIN_HALTED,
     AUDIT_CHAIN_HEAD,
     AUDIT_CHECKPOINTS,
     AUDIT_LAST_CHECKPOINT,
@@ -59,3 +60,8 @@ def audit_checkpointed(chain: int, sequence: int, at: datetime) -> None:
     AUDIT_CHECKPOINTS.labels(str(chain)).inc()
     AUDIT_LAST_CHECKPOINT.labels(str(chain)).set(at.timestamp())
     AUDIT_LAST_CHECKPOINT_SEQUENCE.labels(str(chain)).set(sequence)
+
+
+def audit_halted(chain: int, halted: bool = True) -> None:
+    """``chain`` is halted (or, with False, written again by a writer that could prove it)."""
+    AUDIT_CHAIN_HALTED.labels(str(chain)).set(1 if halted else 0)

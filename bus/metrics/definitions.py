@@ -127,6 +127,12 @@ AUDIT_RECORDS = Counter(
     "Records appended to an audit hash chain.",
     ["chain"],
 )
+AUDIT_CHAIN_HALTED = Gauge(
+    "bus_audit_chain_halted",
+    "1 while an audit chain holds a record or checkpoint its writer cannot prove, so it is not "
+    "extended; its new records go to the dead letters.",
+    ["chain"],
+)
 AUDIT_CHAIN_HEAD = Gauge(
     "bus_audit_chain_head_sequence",
     "Position of the newest record of an audit chain (its offset on the audit topic).",

@@ -16,13 +16,15 @@ from typing import Any
 
 from bus.audit.auditor import chain_key, chain_of, chains, intake_topic, record_of
 from bus.audit.chain import ChainWriter
-from bus.audit.checkpoint import CheckpointSigner, signing_key
-from bus.audit.log import decode_entry, encode, last_head, log_consumer
-from bus.audit.pseudonym import Pseudonymizer
+from bus.audit.checkpoint import CheckpointSigner, CheckpointVerifier, signing_key
+from bus.audit.log import decode_entry, encode, log_consumer
+from bus.audit.proof import RecordProver
+from bus.audit.pseudonym import Pseudonymizer, pseudonym_key
 from bus.audit.record import AuditedMessage, RecordHasher, is_replay
+from bus.audit.resume import ChainHalted, resume
 from bus.catalogue import Catalogue
 from bus.kafka.connection import security_kwargs
-from bus.metrics.cases import audit_appended, audit_checkpointed
+from bus.metrics.cases import audit_appended, audit_checkpointed, audit_halted
 from bus.schemas.runtime import Runtime
 from bus.schemas.types import AUDIT_RECORD
 from bus.settings import Settings
@@ -73,13 +75,20 @@ class AuditChain(Processor):
         self.intake = intake_topic(catalogue)
         self.reads = (self.intake,)
         self.audit = catalogue.topics.audit
+        self.dead_letters = catalogue.topics.dead_letters
         self.settings = settings
         self.runtime = runtime
         self.outputs = outputs
         self.tick_s = max(0.2, settings.audit_checkpoint_interval_s / 4)
+        key = signing_key(settings)
+        self.hasher = RecordHasher(runtime.contracts)
+        self.signatures = CheckpointVerifier(key.public_key())
+        self.prover = RecordProver(
+            runtime.decode, runtime.contracts, Pseudonymizer(pseudonym_key(settings))
+        )
         self.writer = ChainWriter(
-            RecordHasher(runtime.contracts),
-            CheckpointSigner(signing_key(settings)),
+            self.hasher,
+            CheckpointSigner(key),
             send=self._send,
             recover=self._recover,
             every_records=settings.audit_checkpoint_records,
@@ -93,13 +102,22 @@ class AuditChain(Processor):
         if entry.record is None:
             log.error("intake %s: not an audit record (%s)", record.position, entry.error)
             return
-        await self.writer.append(record.partition, entry.record)
+        try:
+            await self.writer.append(record.partition, entry.record)
+        except ChainHalted as exc:
+            audit_halted(record.partition)
+            self.outputs.dead_letter(
+                self.dead_letters, record, "audit-chain-halted", str(exc), self.name
+            )
 
     async def tick(self) -> None:
         await self.writer.checkpoint_due()
 
     def revoked(self, partitions: Partitions) -> None:
-        self.writer.forget({p for _topic, p in partitions})
+        chains = {p for _topic, p in partitions}
+        for chain in chains & set(self.writer.halted):
+            audit_halted(chain, False)  # its new writer says again
+        self.writer.forget(chains)
 
     async def _send(self, partition: int, kind: str, data: dict[str, Any]) -> asyncio.Future[int]:
         value = encode(self.runtime.prepared, kind, data)
@@ -108,13 +126,23 @@ class AuditChain(Processor):
         return delivery
 
     async def _recover(self, partition: int) -> bytes:
-        """The chain's head: the last committed record of its audit partition."""
+        """The chain's head as far as it proves: see ``bus.audit.resume``."""
         consumer = log_consumer(self.settings.bootstrap_servers, **security_kwargs(self.settings))
         await consumer.start()
         try:
-            return await last_head(consumer, self.runtime.prepared, self.audit, partition)
+            head = await resume(
+                consumer,
+                self.runtime.prepared,
+                self.audit,
+                partition,
+                hasher=self.hasher,
+                signatures=self.signatures,
+                prover=self.prover,
+            )
         finally:
             await consumer.stop()
+        audit_halted(partition, False)
+        return head
 
 
 def _observe(done: asyncio.Future[int], partition: int, kind: str, data: dict[str, Any]) -> None:

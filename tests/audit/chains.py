@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ HASHER = RecordHasher(CONTRACTS)
 KEY = Ed25519PrivateKey.generate()
 SIGNER = CheckpointSigner(KEY)
 SIGNATURES = CheckpointVerifier(KEY.public_key())
+KEY_HEX = KEY.private_bytes_raw().hex()
+"""``KEY`` as ``BUS_AUDIT_SIGNING_KEY``: what `bus audit archive` signs its manifest with."""
 PSEUDONYMS = Pseudonymizer(b"k" * 32)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,6 +42,7 @@ def message_event(i: int) -> tuple[AuditedMessage, Any]:
         conversation_id=f"c-{i % 3}",
         authority="tax-board",
         occurred_at=T0 + timedelta(seconds=i),
+        event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-event-{i}")),
         message_id=f"m-{i}",
         author_role="END_USER",
         author_id=f"citizen-{i % 2}",

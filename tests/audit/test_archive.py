@@ -9,11 +9,17 @@ import sys
 from pathlib import Path
 
 import fastavro
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bus.audit.archive import archive_files, read_files, write_file
+from bus.audit.checkpoint import CheckpointSigner
+from bus.audit.manifest import MANIFEST, write_manifest
 from bus.audit.verify import LogEntry, verify_partitions
+from bus.supervise import run_bus
 
-from .chains import CONTRACTS, HASHER, SIGNATURES, chain
+from .chains import CONTRACTS, HASHER, KEY, SIGNATURES, SIGNER, chain
+
+PUBLIC = KEY.public_key().public_bytes_raw().hex()
 
 
 def _write(directory: Path, entries: list[LogEntry] | None = None, per_file: int = 5) -> list[Path]:
@@ -26,7 +32,13 @@ def _write(directory: Path, entries: list[LogEntry] | None = None, per_file: int
             if entry.record is not None:
                 head = entry.record["record_hash"]
         paths.append(write_file(directory, run, head, CONTRACTS))
+    write_manifest(directory, "bus.audit", SIGNER)
     return paths
+
+
+def _verify_cli(directory: Path) -> tuple[int, str]:
+    result = run_bus("audit", "verify", "--archive", str(directory), "--public-key", PUBLIC)
+    return result.returncode, result.stdout + result.stderr
 
 
 def test_files_are_named_by_partition_offsets_and_head_and_read_by_plain_fastavro(
@@ -49,6 +61,7 @@ def test_archiving_the_same_log_twice_gives_byte_identical_files(tmp_path: Path)
     second = _write(tmp_path / "b", entries)
     assert [p.name for p in first] == [p.name for p in second]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second, strict=True))
+    assert (tmp_path / "a" / MANIFEST).read_bytes() == (tmp_path / "b" / MANIFEST).read_bytes()
 
 
 ARCHIVE_IN_A_FRESH_PROCESS = """
@@ -99,10 +112,6 @@ def test_a_missing_archive_file_fails_at_the_first_record_after_the_gap(tmp_path
 def test_verify_cli_on_a_tampered_archive_exits_1_naming_the_file_and_offset(
     tmp_path: Path,
 ) -> None:
-    from bus.supervise import run_bus
-
-    from .chains import KEY
-
     entries = chain(12)
     paths = _write(tmp_path, entries)
     public = KEY.public_key().public_bytes_raw().hex()
@@ -123,10 +132,49 @@ def test_verify_cli_on_a_tampered_archive_exits_1_naming_the_file_and_offset(
 def test_verify_cli_on_a_missing_or_empty_folder_fails_instead_of_saying_ok(
     tmp_path: Path,
 ) -> None:
-    from bus.supervise import run_bus
-
     for folder, why in ((tmp_path / "missing", "is not a folder"), (tmp_path, "no audit archive")):
         result = run_bus("audit", "verify", "--archive", str(folder), "--public-key", "11" * 32)
         assert result.returncode == 1, result.stdout
         assert "OK" not in result.stdout
         assert result.stderr.startswith(f"bus: error: {folder} ") and why in result.stderr
+
+
+def test_an_archive_whose_last_file_lost_its_tail_and_was_renamed_to_match_fails(
+    tmp_path: Path,
+) -> None:
+    entries = chain(12)
+    paths = _write(tmp_path, entries)
+    assert _verify_cli(tmp_path)[0] == 0
+    last = paths[-1]
+    kept = [e for e in read_files(archive_files(tmp_path)) if e.where == last.name][:-2]
+    head = [e.record for e in entries if e.record is not None and e.offset <= kept[-1].offset]
+    last.unlink()
+    write_file(tmp_path, kept, head[-1]["record_hash"], CONTRACTS)  # consistent name and chain
+    assert verify_partitions(read_files(archive_files(tmp_path)), HASHER, SIGNATURES).ok
+    code, output = _verify_cli(tmp_path)
+    assert code == 1, output
+    assert f"in {last.name}" in output and "a file the manifest signs is missing" in output
+
+
+def test_a_last_file_cut_in_place_or_a_manifest_signed_by_another_key_fails(
+    tmp_path: Path,
+) -> None:
+    paths = _write(tmp_path)
+    last = paths[-1]
+    data = last.read_bytes()
+    last.write_bytes(data[: len(data) - 40])
+    code, output = _verify_cli(tmp_path)
+    assert code == 1 and f"in {last.name}" in output, output
+    last.write_bytes(data)
+    write_manifest(tmp_path, "bus.audit", CheckpointSigner(Ed25519PrivateKey.generate()))
+    code, output = _verify_cli(tmp_path)
+    assert code == 1 and "manifest signed with key" in output, output
+
+
+def test_an_archive_without_its_signed_manifest_fails_saying_how_to_sign_it(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path)
+    (tmp_path / MANIFEST).unlink()
+    code, output = _verify_cli(tmp_path)
+    assert code == 1 and "run `bus audit archive` into the folder again" in output, output

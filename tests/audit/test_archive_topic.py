@@ -18,7 +18,7 @@ from bus.schemas.codec import AvroCodec
 from bus.settings import Settings
 from bus.supervise import run_bus
 
-from .chains import KEY, chain
+from .chains import KEY, KEY_HEX, chain
 
 pytestmark = [pytest.mark.broker]
 
@@ -53,6 +53,7 @@ async def _bus(settings: Settings, *args: str) -> tuple[int, str, str]:
     env = {
         "BUS_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "BUS_SCHEMA_REGISTRY_URL": settings.schema_registry_url,
+        "BUS_AUDIT_SIGNING_KEY": KEY_HEX,
     }
     result = await asyncio.to_thread(run_bus, *args, env=env)
     return result.returncode, result.stdout, result.stderr

@@ -12,6 +12,7 @@ import fastavro
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from bus.audit.log import encode
 from bus.audit.record import REPLAY_HEADER, UNDECODABLE, digest
 from bus.audit.verify import LogEntry
 from bus.client import Publisher
@@ -19,9 +20,10 @@ from bus.kafka.local import free_port
 from bus.schemas.codec import AvroCodec
 from bus.schemas.event import Event, new_event
 from bus.settings import Settings
-from bus.supervise import Service, run_bus
+from bus.supervise import Service, http_ok, run_bus
 
 from .broker import key_pair, read_audit, records, write_catalogue
+from .chains import HASHER
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -99,6 +101,7 @@ def _cli_env(settings: Settings, audit_env: dict[str, str]) -> dict[str, str]:
         "BUS_SCHEMA_REGISTRY_URL": settings.schema_registry_url,
         "BUS_CATALOGUE": audit_env["catalogue"],
         "BUS_AUDIT_VERIFY_KEY": audit_env["public"],
+        "BUS_AUDIT_SIGNING_KEY": audit_env["audit_signing_key"],  # the archive's manifest
     }
 
 
@@ -297,3 +300,66 @@ async def test_a_restarted_auditor_continues_each_chain_and_skips_replayed_event
     assert len(ids) == len(set(ids))  # the 20 replays were not audited again
     verified = await asyncio.to_thread(_bus, "audit", "verify", env=env)
     assert f"OK: {len(ids)} records" in verified
+
+
+async def test_a_forged_record_at_the_head_halts_the_chain_and_fails_verify(
+    settings_with_registry: Settings,
+    audit_env: dict[str, str],
+    start_worker: Callable[..., Service],
+    scraped: Callable[..., Awaitable[dict[str, float]]],
+) -> None:
+    """Someone with write access appends a record chained to the head; the restarted writer
+    must not adopt it (nor sign it), and verify must fail on it."""
+    settings = settings_with_registry
+    audited = audit_env["audited"]
+    await _create(settings, audited, 1)
+    env = _cli_env(settings, audit_env)
+    async with Publisher(settings) as publisher:
+        codec = publisher.codec
+        await publisher.publish_many(audited, _events(50))
+        worker = start_worker("auditor-1", **_worker_env(audit_env))
+        signed, _ = await read_audit(
+            settings.bootstrap_servers, codec, audit_env["audit"], _signed_to_the_end(50)
+        )
+        worker.stop()
+        last = max((e for e in signed if e.record is not None), key=lambda e: e.offset)
+        chain, record = last.partition, last.record or {}
+        forged = HASHER.link({**record, "authority": "forged-authority"}, record["record_hash"])
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+        await producer.start()
+        try:
+            sent = await producer.send_and_wait(
+                audit_env["audit"], encode(codec, "record", forged), partition=chain
+            )
+        finally:
+            await producer.stop()
+
+        failed = await asyncio.to_thread(run_bus, "audit", "verify", env=env, timeout_s=300)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert f"FAILED at audit partition {chain}, offset {sent.offset} " in failed.stdout
+        assert "no checkpoint signs this record yet" in failed.stdout
+        assert "authority differ" in failed.stdout
+
+        metrics_port = free_port()
+        restarted = start_worker(
+            "auditor-2", metrics_port=str(metrics_port), **_worker_env(audit_env)
+        )
+        restarted.wait_until(http_ok(f"http://127.0.0.1:{metrics_port}/metrics"))
+        await publisher.publish_many(audited, _events(20))
+        found = await scraped(
+            f"http://127.0.0.1:{metrics_port}/metrics",
+            {f'bus_audit_chain_halted{{chain="{chain}"}}': 1},
+        )
+        halted_letters = sum(
+            value
+            for key, value in found.items()
+            if key.startswith("bus_events_dead_lettered_total") and "audit-chain-halted" in key
+        )
+        assert halted_letters >= 1  # the new events' records are kept as dead letters
+        entries, _ = await read_audit(
+            settings.bootstrap_servers, codec, audit_env["audit"], _quiet_for(3.0)
+        )
+    after = [e for e in entries if e.partition == chain and e.offset > sent.offset]
+    assert after == []  # not extended: no record chained to the forgery, no checkpoint over it
+    still = await asyncio.to_thread(run_bus, "audit", "verify", env=env, timeout_s=300)
+    assert still.returncode == 1 and f"offset {sent.offset} " in still.stdout

@@ -13,25 +13,30 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bus.audit.chain import ChainWriter
 from bus.audit.checkpoint import CheckpointSigner
-from bus.audit.log import encode, last_head, log_consumer, partitions_of, read_log
+from bus.audit.log import encode, log_consumer, partitions_of, read_log
+from bus.audit.proof import RecordProver
 from bus.audit.record import new_record
+from bus.audit.resume import resume
 from bus.client import Publisher
 from bus.schemas.codec import AvroCodec
 from bus.settings import Settings
 from bus.supervise import run_bus
 
-from .chains import HASHER, KEY, PSEUDONYMS, SIGNER, T0, message_event
+from .chains import CONTRACTS, HASHER, KEY, PSEUDONYMS, SIGNATURES, SIGNER, T0, message_event
 
 pytestmark = [pytest.mark.broker]
 
 RECORDS = 30
-EVERY = 10  # each writer signs after 10 records: checkpoints at offsets 10 and 26
+EVERY = 10  # each writer signs every 10 records and at its end: checkpoints at 10, 16, 27, 33
 
 
 async def _write_chain(
     settings: Settings, codec: AvroCodec, topic: str, first: int, n: int
 ) -> None:
-    """Append ``n`` records through a fresh ChainWriter, as a (re)started worker would."""
+    """Append ``n`` records through a fresh ChainWriter, as a (re)started worker would.
+
+    The records name made-up events, so every chain ends on a checkpoint: nothing is left
+    for ``verify`` to prove against events (tests/audit/test_forged_record.py does that)."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
     consumer = log_consumer(settings.bootstrap_servers)
     await producer.start()
@@ -46,7 +51,10 @@ async def _write_chain(
         return asyncio.ensure_future(offset())
 
     async def recover(partition: int) -> bytes:
-        return await last_head(consumer, codec, topic, partition)
+        prover = RecordProver(codec.decode_async, CONTRACTS, PSEUDONYMS)
+        return await resume(
+            consumer, codec, topic, partition, hasher=HASHER, signatures=SIGNATURES, prover=prover
+        )
 
     writer = ChainWriter(
         HASHER, SIGNER, send=send, recover=recover, every_records=EVERY, interval_s=3600
@@ -58,6 +66,7 @@ async def _write_chain(
             await writer.append(
                 0, new_record(message, event, PSEUDONYMS.pseudonyms(event.data, pii), audited_at=T0)
             )
+        await writer.checkpoint(0)  # as a writer that stops cleanly: its events are made up
         await producer.flush()
     finally:
         await consumer.stop()
@@ -114,7 +123,7 @@ async def audit_log(
         values = await _raw(settings, codec, topic)
     code, output = await asyncio.to_thread(_verify, settings, topic)
     assert code == 0, output
-    assert "OK: 30 records and 2 signed checkpoints in 1 chains" in output
+    assert "OK: 30 records and 4 signed checkpoints in 1 chains" in output
     return codec, values
 
 
@@ -139,7 +148,7 @@ def _forged(codec: AvroCodec, value: bytes, right_key_id: bool) -> bytes:
         ("delete", 5, "removed, inserted or reordered"),
         ("reorder", 5, "removed, inserted or reordered"),
         ("forge", 10, "signed with key"),
-        ("forge-same-key-id", 26, "does not verify"),
+        ("forge-same-key-id", 27, "does not verify"),
     ],
 )
 async def test_a_tampered_copy_of_the_audit_topic_fails_at_the_right_offset(
