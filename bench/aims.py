@@ -26,3 +26,9 @@ EXACTLY_ONCE_P99_EXTRA_MS = 30.0
 
 def exactly_once_p99(commit_interval_s: float) -> Aim:
     return Aim(commit_interval_s * 1000 + EXACTLY_ONCE_P99_EXTRA_MS, at_most=True, of_value=True)
+
+
+PRIVACY_RECALL = Aim(1.0, of_value=True)
+"""The scrubber finds every check-digit-valid identifier of the corpus."""
+PRIVACY_PRECISION = Aim(0.99, of_value=True)
+"""... and at most 1 in 100 of its finds is not one."""

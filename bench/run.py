@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import aims, audit, codec, latency, machine, profile, soak, throughput
+from bench import aims, audit, codec, latency, machine, privacy, profile, soak, throughput
 from bench.env import CONFLUENT_PIPE, PLAIN_PIPE, BenchEnv
 from bench.report import Row, results_document, save, table, unavailable
 from bench.stats import median
@@ -20,7 +20,16 @@ from bus.client import Publisher
 from bus.kafka.admin import TopicSpec
 from bus.schemas.contracts import load_contracts
 
-MEASUREMENTS = ("throughput", "exactly-once", "latency", "codec", "audit", "scaling", "soak")
+MEASUREMENTS = (
+    "throughput",
+    "exactly-once",
+    "latency",
+    "codec",
+    "audit",
+    "scaling",
+    "soak",
+    "privacy",
+)
 NOT_QUICK = ("soak",)
 """What ``--quick`` leaves out unless ``--only`` names it."""
 CODEC_EVENTS = 20_000
@@ -124,6 +133,10 @@ async def _measure(plan: Plan, env: BenchEnv) -> tuple[list[Row], dict[str, Any]
     if "codec" in plan.only:
         with walls.timing("codec"):
             rows += await _codec(plan, env, workload)
+    if "privacy" in plan.only:
+        with walls.timing("privacy"):
+            rows += privacy.rows()
+            say("privacy: the scrubber and plain regexes scored on the labelled corpus")
     if "soak" in plan.only:
         with walls.timing("soak"):
             rows.append(await _soak(plan, env))

@@ -12,6 +12,8 @@ from bus.audit.record import AuditedMessage, new_record
 from bus.catalogue import Catalogue
 from bus.errors import DecodeError
 from bus.kafka.admin import TopicSpec
+from bus.privacy.fields import identifier_pseudonyms
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.contracts import Contract
 from bus.schemas.event import Event
 
@@ -57,5 +59,8 @@ async def record_of(
     except DecodeError as exc:
         return new_record(message, None, {}, audited_at=now, decode_reason=exc.reason)
     contract = contracts.get(event.type)
-    pii = contract.pii_fields if contract is not None else ()
-    return new_record(message, event, pseudonymizer.pseudonyms(event.data, pii), audited_at=now)
+    if contract is None:
+        return new_record(message, event, {}, audited_at=now)
+    pseudonyms = pseudonymizer.pseudonyms(event.data, contract.pii_fields)
+    pseudonyms |= identifier_pseudonyms(event.data, contract, Scrubber(pseudonymizer))
+    return new_record(message, event, pseudonyms, audited_at=now)

@@ -13,18 +13,17 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bus.errors import ConfigurationError
+from bus.schemas.contracts import path_tokens
 from bus.settings import Settings
 
 PREFIX = "hmac:"
 MIN_KEY_BYTES = 16
-_TOKEN = re.compile(r"\[\]|\{\}|[^.\[\]{}]+")
 
 
 class Pseudonymizer:
@@ -51,7 +50,7 @@ class Pseudonymizer:
         """
         found: dict[str, str] = {}
         for path in pii_paths:
-            for where, value in self._values(data, _TOKEN.findall(path), ""):
+            for where, value in self._values(data, path_tokens(path), ""):
                 for leaf, item in self._leaves(where, value):
                     found[leaf] = self.pseudonym(item)
         return found

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -26,6 +26,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bus.audit.log import log_consumer, partitions_of, read_range
 from bus.audit.record import REPLAY_HEADER
 from bus.errors import DecodeError
+from bus.privacy.fields import scrubbed
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import Contract
 from bus.schemas.event import Event
@@ -100,6 +102,26 @@ def as_json(item: Replayed) -> dict[str, Any]:
         "type": item.event.type,
         "event": _jsonable(item.event.data),
     }
+
+
+class ScrubbingSink:
+    """Hands on each event with free text scrubbed and personal data pseudonymised
+    (``bus.privacy.fields``): a replay for eyes that must not see who it is about."""
+
+    def __init__(self, sink: Sink, contracts: Mapping[str, Contract], scrubber: Scrubber) -> None:
+        self._sink = sink
+        self._contracts = contracts
+        self._scrubber = scrubber
+
+    async def write(self, item: Replayed) -> None:
+        contract = self._contracts.get(item.event.type)
+        if contract is not None:
+            data = scrubbed(item.event.data, contract, self._scrubber)
+            item = replace(item, event=replace(item.event, data=data))
+        await self._sink.write(item)
+
+    async def close(self) -> None:
+        await self._sink.close()
 
 
 class JsonLinesSink:

@@ -11,11 +11,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bus.audit.record import to_ms
-from bus.audit.replay import AvroSink, JsonLinesSink, ReplayFilter, Sink, TopicSink, replay
+from bus.audit.replay import (
+    AvroSink,
+    JsonLinesSink,
+    ReplayFilter,
+    ScrubbingSink,
+    Sink,
+    TopicSink,
+    replay,
+)
 from bus.catalogue import load_catalogue
 from bus.cli.parser import Commands
 from bus.errors import ConfigurationError, SchemaError
 from bus.kafka.connection import security_kwargs
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import Contract, load_contracts
 from bus.schemas.registry_client import RegistryClient
@@ -92,6 +101,13 @@ async def _run(
         else:
             out = args.out.open("w", encoding="utf-8") if args.out else None
             sink = JsonLinesSink(out or sys.stdout)
+        if args.scrub:
+            if args.target_topic:
+                raise ConfigurationError(
+                    "--scrub changes events, --target-topic re-publishes their original bytes: "
+                    "use one of them"
+                )
+            sink = ScrubbingSink(sink, contracts, Scrubber.from_settings(settings))
         progress = args.progress if args.progress is not None else sys.stderr.isatty()
         codec = AvroCodec(registry, contracts)
         bar = await replay(
@@ -134,6 +150,12 @@ def register(commands: Commands) -> None:
     parser.add_argument("--out", type=Path, metavar="PATH", help="file (jsonl) or folder (avro)")
     parser.add_argument(
         "--target-topic", metavar="TOPIC", help="re-publish to this topic, marked as replays"
+    )
+    parser.add_argument(
+        "--scrub",
+        action="store_true",
+        help="scrub identifiers out of free text and pseudonymise other personal data, with "
+        "the audit log's key (BUS_AUDIT_PSEUDONYM_KEY)",
     )
     parser.add_argument("--catalogue", type=Path, metavar="PATH", help="the catalogue")
     parser.add_argument(

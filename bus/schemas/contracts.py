@@ -46,6 +46,9 @@ class Contract:
     pii_fields: tuple[str, ...]
     path: Path
     has_header: bool
+    free_text_fields: tuple[str, ...] = ()
+    """Fields marked ``"free_text": true``: what people type, where identifiers hide
+    (``bus.privacy`` scrubs them); usually ``pii`` as well."""
 
     @property
     def subject(self) -> str:
@@ -97,19 +100,33 @@ def load_contracts(directory: Path) -> dict[str, Contract]:
             pii_fields=pii_paths(schema),
             path=source.path,
             has_header=_has_header(schema),
+            free_text_fields=marked_paths(schema, "free_text"),
         )
     return contracts
 
 
 def pii_paths(schema: dict[str, Any]) -> tuple[str, ...]:
-    """Dotted paths of the fields marked ``"pii": true``, in field order.
+    """Dotted paths of the fields marked ``"pii": true``, in field order (see marked_paths)."""
+    return marked_paths(schema, "pii")
+
+
+def marked_paths(schema: dict[str, Any], mark: str) -> tuple[str, ...]:
+    """Dotted paths of the fields marked ``"<mark>": true``, in field order.
 
     Nested records extend the path with ``.``; items of an array add ``[]`` and values of a
     map add ``{}`` (``headers[].value``), so pseudonymisation knows where to iterate.
     """
     found: list[str] = []
-    _walk_pii(schema, "", schema.get("namespace"), {}, frozenset(), found)
+    _walk_marked(schema, mark, "", schema.get("namespace"), {}, frozenset(), found)
     return tuple(found)
+
+
+PATH_TOKEN = re.compile(r"\[\]|\{\}|[^.\[\]{}]+")
+
+
+def path_tokens(path: str) -> list[str]:
+    """``headers[].value`` -> ``["headers", "[]", "value"]``: the steps of a marked path."""
+    return PATH_TOKEN.findall(path)
 
 
 def snake_case(name: str) -> str:
@@ -355,8 +372,9 @@ def _has_header(schema: dict[str, Any]) -> bool:
     return isinstance(header, str) and header == HEADER_TYPE
 
 
-def _walk_pii(
+def _walk_marked(
     schema: Any,
+    mark: str,
     path: str,
     namespace: str | None,
     named: dict[str, dict[str, Any]],
@@ -366,10 +384,10 @@ def _walk_pii(
     if isinstance(schema, str):
         target = named.get(_full_name(schema, namespace))
         if target is not None:
-            _walk_pii(target, path, namespace, named, active, found)
+            _walk_marked(target, mark, path, namespace, named, active, found)
     elif isinstance(schema, list):
         for branch in schema:
-            _walk_pii(branch, path, namespace, named, active, found)
+            _walk_marked(branch, mark, path, namespace, named, active, found)
     elif isinstance(schema, dict):
         kind = schema.get("type")
         if kind in NAMED_KINDS:
@@ -380,13 +398,13 @@ def _walk_pii(
                 return
             for field in schema.get("fields", []):
                 field_path = f"{path}.{field['name']}" if path else field["name"]
-                if field.get("pii") is True:
+                if field.get(mark) is True:
                     found.append(field_path)
                 inner = active | {full_name}
-                _walk_pii(field["type"], field_path, namespace, named, inner, found)
+                _walk_marked(field["type"], mark, field_path, namespace, named, inner, found)
         elif kind == "array":
-            _walk_pii(schema.get("items"), f"{path}[]", namespace, named, active, found)
+            _walk_marked(schema.get("items"), mark, f"{path}[]", namespace, named, active, found)
         elif kind == "map":
-            _walk_pii(schema.get("values"), f"{path}{{}}", namespace, named, active, found)
+            _walk_marked(schema.get("values"), mark, f"{path}{{}}", namespace, named, active, found)
         elif isinstance(kind, str | list | dict) and kind not in PRIMITIVES:
-            _walk_pii(kind, path, namespace, named, active, found)
+            _walk_marked(kind, mark, path, namespace, named, active, found)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from bus.audit.auditor import record_of
 from bus.audit.pseudonym import Pseudonymizer, pseudonym_key
 from bus.audit.record import new_record
 from bus.errors import ConfigurationError
-from bus.schemas.event import new_event
+from bus.schemas.event import Event, new_event
 from bus.settings import Settings
 
 from .chains import CONTRACTS, PSEUDONYMS, T0, avro_bytes, message_event
@@ -100,3 +102,17 @@ def test_the_key_comes_from_the_settings_or_is_generated_once_and_kept(tmp_path:
     first = pseudonym_key(generated)
     assert len(first) == 32 and pseudonym_key(generated) == first
     assert (tmp_path / "audit" / "pseudonym.key").stat().st_mode & 0o077 == 0
+
+
+def test_an_identifier_typed_into_free_text_is_recorded_as_a_field_of_it_would_be() -> None:
+    message, event = message_event(5)
+    event.data["text"] = "my code is 38001085718, write to mari@example.ee"
+
+    async def decode(value: bytes) -> Event:
+        return event
+
+    record = asyncio.run(record_of(message, decode, CONTRACTS, PSEUDONYMS))
+    assert record["pseudonyms"]["text#isikukood#1"] == PSEUDONYMS.pseudonym("38001085718")
+    assert record["pseudonyms"]["text#email#1"] == PSEUDONYMS.pseudonym("mari@example.ee")
+    data = avro_bytes(record)
+    assert b"38001085718" not in data and b"mari@example.ee" not in data

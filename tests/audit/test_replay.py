@@ -14,6 +14,7 @@ import fastavro
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from bus.audit.pseudonym import Pseudonymizer
 from bus.audit.record import REPLAY_HEADER
 from bus.client import Publisher
 from bus.schemas.event import Event, new_event
@@ -167,3 +168,42 @@ async def test_avro_output_is_one_plain_container_file_per_event_type(
         assert [str(r["header"]["event_id"]) for r in rows] == [  # type: ignore[index]
             e.id for e in events if e.type == type_name
         ]
+
+
+async def test_a_scrubbed_replay_shows_the_words_and_no_identifier_nor_other_personal_data(
+    settings_with_registry: Settings,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    settings = settings_with_registry
+    topic = await new_topic("events", 1)
+    typed = new_event(
+        MS,
+        source="assistant:x",
+        conversation_id="c-9",
+        message_id="m-9",
+        author_role="END_USER",
+        author_id="citizen-9",
+        text="Minu isikukood on 38001085718, tel +372 5123 4567",
+    )
+    async with Publisher(settings) as publisher:
+        await publisher.publish(topic, typed)
+    key = "ab" * 32
+    env = {
+        "BUS_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "BUS_SCHEMA_REGISTRY_URL": settings.schema_registry_url,
+        "BUS_AUDIT_PSEUDONYM_KEY": key,
+    }
+    result = await asyncio.to_thread(run_bus, "replay", "--topic", topic, "--scrub", env=env)
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(text) for text in result.stdout.splitlines()]
+    pseudonyms = Pseudonymizer(bytes.fromhex(key))
+    assert line["event"]["text"] == (
+        f"Minu isikukood on <isikukood:{pseudonyms.pseudonym('38001085718')}>, "
+        f"tel <phone:{pseudonyms.pseudonym('+37251234567')}>"
+    )
+    assert line["event"]["author_id"] == pseudonyms.pseudonym("citizen-9")
+    assert "38001085718" not in result.stdout and "citizen-9" not in result.stdout
+    both = await asyncio.to_thread(
+        run_bus, "replay", "--topic", topic, "--scrub", "--target-topic", topic, env=env
+    )
+    assert both.returncode == 2 and "--scrub changes events" in both.stderr
