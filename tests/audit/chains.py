@@ -20,6 +20,8 @@ from bus.audit.record import (
     new_record,
 )
 from bus.audit.verify import LogEntry
+from bus.privacy.fields import identifier_pseudonyms
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import new_event
 from bus.settings import Settings
@@ -54,6 +56,13 @@ def message_event(i: int) -> tuple[AuditedMessage, Any]:
     return message, event
 
 
+def pseudonyms_of(event: Any) -> dict[str, str]:
+    """What the auditor records of an event's personal data (``bus.audit.auditor.record_of``)."""
+    contract = CONTRACTS[event.type]
+    found = PSEUDONYMS.pseudonyms(event.data, contract.pii_fields)
+    return found | identifier_pseudonyms(event.data, contract, Scrubber(PSEUDONYMS))
+
+
 def chain(
     records: int, *, checkpoint_every: int = 4, partition: int = 0, first: int = 0
 ) -> list[LogEntry]:
@@ -62,10 +71,9 @@ def chain(
     ``first`` picks the events: chains with different ones are different logs."""
     entries: list[LogEntry] = []
     head, offset = ZERO_HASH, 0
-    pii = CONTRACTS["gov.agencybus.conversation.MessageSent"].pii_fields
     for i in range(records):
         message, event = message_event(first + i)
-        record = new_record(message, event, PSEUDONYMS.pseudonyms(event.data, pii), audited_at=T0)
+        record = new_record(message, event, pseudonyms_of(event), audited_at=T0)
         linked = HASHER.link(record, head)
         head = linked["record_hash"]
         entries.append(LogEntry(partition, offset, record=linked))
