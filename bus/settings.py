@@ -92,9 +92,19 @@ class Settings(BaseSettings):
     officials_host: str = Field("127.0.0.1", description="Interface the officials' API binds to.")
     officials_port: int = Field(8090, description="Port of the officials' API and console.")
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
-    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="How every component connects to Kafka (see bus.kafka.connection)."
     )
+    ssl_cafile: Path | None = Field(
+        None,
+        description="PEM CA certificates that sign the brokers' certificates (SSL, SASL_SSL); "
+        "default: the system's trust store.",
+    )
+    ssl_certfile: Path | None = Field(
+        None, description="This client's PEM certificate, for brokers that ask for one (mTLS)."
+    )
+    ssl_keyfile: Path | None = Field(None, description="The private key of ssl_certfile (PEM).")
+    ssl_key_password: SecretStr | None = Field(None, description="Password of ssl_keyfile.")
     sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     sasl_username: str | None = Field(None, description="This component's Kafka principal.")
     sasl_password: SecretStr | None = None
