@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     registry_host: str = Field("127.0.0.1", description="Interface the registry binds to.")
     registry_port: int = Field(8081, description="Port the registry serves on.")
     registry_topic: str = Field("_schemas", description="Compacted topic holding the schemas.")
+    registry_users: Path | None = Field(
+        None,
+        description="The registry's users file (name, role, password_hash each; `bus registry "
+        "user add`): HTTP Basic is required when set.",
+    )
+    registry_certfile: Path | None = Field(
+        None, description="PEM certificate (chain) the registry serves HTTPS with."
+    )
+    registry_keyfile: Path | None = Field(None, description="The private key of registry_certfile.")
+    schema_registry_user: str | None = Field(
+        None, description="User the registry client authenticates as (HTTP Basic)."
+    )
+    schema_registry_password: SecretStr | None = None
+    schema_registry_cafile: Path | None = Field(
+        None,
+        description="PEM CA that signed an https registry's certificate; default: "
+        "ssl_cafile, else the system's CAs.",
+    )
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     session_timeout_s: float = Field(
         10.0, gt=0, description="How soon the group notices a dead worker and rebalances."
