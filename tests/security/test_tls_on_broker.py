@@ -8,11 +8,14 @@ one with ``--tls --sasl`` for SASL_SSL.
 from __future__ import annotations
 
 import asyncio
+import ssl
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from aiokafka.errors import KafkaConnectionError
 from confluent_kafka.admin import AdminClient
 from pydantic import SecretStr
@@ -21,10 +24,12 @@ from bus.client import Publisher, Subscriber
 from bus.kafka.admin import admin_client
 from bus.kafka.connection import librdkafka_config, security_kwargs
 from bus.kafka.local import answers_metadata, free_port
+from bus.security.tls import ensure_server_files
 from bus.settings import Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
 
-from ..conftest import kafka_env
+from ..conftest import Officials, kafka_env
+from ..probes import get_json, until_status
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -107,6 +112,73 @@ async def test_a_client_that_does_not_trust_the_local_ca_is_refused(
         async with admin_client(untrusting.bootstrap_servers, **security_kwargs(untrusting)):
             pass
     assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+
+
+def test_the_officials_api_and_the_connectors_get_ready_over_tls_with_a_secured_registry(
+    tls_kafka: Settings, catalogue_path: Path, tmp_path: Path
+) -> None:
+    """Every other long-running process on TLS Kafka, with the registry on HTTPS with users:
+    /readyz is 200 only once each has read its topics and reached Kafka."""
+    document = yaml.safe_load(catalogue_path.read_text())
+    document["authorities"][0]["webhook"] = "http://127.0.0.1:9/never-called"
+    document["authorities"][0]["webhook_secret"] = "hook-secret"
+    catalogue_path.write_text(yaml.safe_dump(document))
+    clients = tmp_path / "clients.yaml"
+    police_bot = {"name": "police-bot", "authority": "police", "api_keys": ["gateway-key"]}
+    clients.write_text(yaml.safe_dump({"clients": [police_bot]}))
+    users, password = tmp_path / "users.yaml", uuid.uuid4().hex
+    add = ["registry", "add-user", "bus", "--role", "read-write", "--users", str(users)]
+    added = run_bus(*add, input=password)
+    assert added.returncode == 0, added.stderr
+    certificate = ensure_server_files(tmp_path / "registry-tls", "registry")
+    ports = {name: free_port() for name in ("registry", "officials", "gateway", "hooks", "rasa")}
+    env = {
+        **kafka_env(tls_kafka),
+        "BUS_SCHEMA_REGISTRY_URL": f"https://127.0.0.1:{ports['registry']}",
+        "BUS_SCHEMA_REGISTRY_CAFILE": str(certificate.ca),
+        "BUS_SCHEMA_REGISTRY_USER": "bus",
+        "BUS_SCHEMA_REGISTRY_PASSWORD": password,
+        "BUS_REGISTRY_USERS": str(users),
+        "BUS_REGISTRY_CERTFILE": str(certificate.cert),
+        "BUS_REGISTRY_KEYFILE": str(certificate.key),
+        "BUS_REGISTRY_TOPIC": f"_schemas.tls.{uuid.uuid4().hex[:8]}",
+        "BUS_CATALOGUE": str(catalogue_path),
+        "BUS_OFFICIALS": str(Officials.write(tmp_path / "officials.yaml").path),
+        "BUS_RASA_TOPIC": f"tls.rasa.{uuid.uuid4().hex[:8]}",
+    }
+    applied = run_bus("topics", "apply", env=env)
+    assert applied.returncode == 0, applied.stderr
+    commands = {
+        "officials": ["officials", "serve", "--port", str(ports["officials"])],
+        "gateway": ["gateway", "serve", "--port", str(ports["gateway"]), "--clients", str(clients)],
+        "hooks": ["webhooks", "run", "--metrics-port", str(ports["hooks"])],
+        "rasa": ["rasa-bridge", "--authority", "police", "--metrics-port", str(ports["rasa"])],
+    }
+    registry_ready = f"https://127.0.0.1:{ports['registry']}/readyz"
+    trusting = ssl.create_default_context(cafile=certificate.ca)
+
+    def registry_is_ready() -> bool:
+        try:
+            with urllib.request.urlopen(registry_ready, timeout=2, context=trusting) as answer:
+                return int(answer.status) == 200
+        except OSError:
+            return False
+
+    started: list[Service] = []
+    try:
+        serve = ["registry", "serve", "--port", str(ports["registry"])]
+        registry = start_bus("registry", serve, env, tmp_path / "logs")
+        started.append(registry)
+        registry.wait_until(registry_is_ready, timeout_s=90)
+        for name, args in commands.items():
+            started.append(start_bus(name, args, env, tmp_path / "logs"))
+            until_status(f"http://127.0.0.1:{ports[name]}/readyz", 200, 120)
+        for name in commands:
+            assert get_json(f"http://127.0.0.1:{ports[name]}/readyz")[0] == 200, name
+        assert all(service.running for service in started)
+    finally:
+        for service in reversed(started):
+            service.stop()
 
 
 def test_librdkafka_clients_see_the_broker_over_tls(tls_kafka: Settings) -> None:
