@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     registry_host: str = Field("127.0.0.1", description="Interface the registry binds to.")
     registry_port: int = Field(8081, description="Port the registry serves on.")
     registry_topic: str = Field("_schemas", description="Compacted topic holding the schemas.")
+    registry_users: Path | None = Field(
+        None,
+        description="The registry's users file (name, role, password_hash each; `bus registry "
+        "user add`): HTTP Basic is required when set.",
+    )
+    registry_certfile: Path | None = Field(
+        None, description="PEM certificate (chain) the registry serves HTTPS with."
+    )
+    registry_keyfile: Path | None = Field(None, description="The private key of registry_certfile.")
+    schema_registry_user: str | None = Field(
+        None, description="User the registry client authenticates as (HTTP Basic)."
+    )
+    schema_registry_password: SecretStr | None = None
+    schema_registry_cafile: Path | None = Field(
+        None,
+        description="PEM CA that signed an https registry's certificate; default: "
+        "ssl_cafile, else the system's CAs.",
+    )
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     session_timeout_s: float = Field(
         10.0, gt=0, description="How soon the group notices a dead worker and rebalances."
@@ -92,9 +110,19 @@ class Settings(BaseSettings):
     officials_host: str = Field("127.0.0.1", description="Interface the officials' API binds to.")
     officials_port: int = Field(8090, description="Port of the officials' API and console.")
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
-    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="How every component connects to Kafka (see bus.kafka.connection)."
     )
+    ssl_cafile: Path | None = Field(
+        None,
+        description="PEM CA certificates that sign the brokers' certificates (SSL, SASL_SSL); "
+        "default: the system's trust store.",
+    )
+    ssl_certfile: Path | None = Field(
+        None, description="This client's PEM certificate, for brokers that ask for one (mTLS)."
+    )
+    ssl_keyfile: Path | None = Field(None, description="The private key of ssl_certfile (PEM).")
+    ssl_key_password: SecretStr | None = Field(None, description="Password of ssl_keyfile.")
     sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     sasl_username: str | None = Field(None, description="This component's Kafka principal.")
     sasl_password: SecretStr | None = None

@@ -93,14 +93,19 @@ def start_bus(name: str, args: list[str], env: Mapping[str, str], log_dir: Path)
 
 
 def run_bus(
-    *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 180.0
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 180.0,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``bus ARGS`` to completion, as a user at a shell would, and return its output."""
+    """Run ``bus ARGS`` to completion, as a user at a shell would, and return its output
+    (``input``: what is piped to its standard input)."""
     return subprocess.run(
         [sys.executable, "-m", "bus.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=timeout_s,
+        input=input,
         env={**os.environ, **(env or {})},
         check=False,
     )

@@ -231,6 +231,39 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
         run_bus("kafka", "stop", "--port", port, "--data-dir", node_dir, env=env)
 
 
+def kafka_env(settings: Settings) -> dict[str, str]:
+    """The ``BUS_*`` variables that point a ``bus`` process at ``settings``' broker."""
+    env = {
+        "BUS_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "BUS_SECURITY_PROTOCOL": settings.security_protocol,
+    }
+    if settings.ssl_cafile is not None:
+        env["BUS_SSL_CAFILE"] = str(settings.ssl_cafile)
+    if settings.sasl_username and settings.sasl_password:
+        env["BUS_SASL_USERNAME"] = settings.sasl_username
+        env["BUS_SASL_PASSWORD"] = settings.sasl_password.get_secret_value()
+    return env
+
+
+@pytest.fixture(scope="module")
+def tls_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A dedicated single-node broker whose listeners speak only TLS (``bus kafka start --tls``),
+    on a free port; yields the settings of a client that trusts the broker's local CA."""
+    port, node_dir = str(free_port()), tmp_path_factory.mktemp("tls-kafka")
+    started = run_bus("kafka", "start", "--tls", "--port", port, "--data-dir", str(node_dir))
+    if started.returncode != 0:
+        pytest.fail(f"bus kafka start --tls exited {started.returncode}:\n{started.stderr}")
+    try:
+        yield Settings(
+            bootstrap_servers=f"127.0.0.1:{port}",
+            security_protocol="SSL",
+            ssl_cafile=node_dir / "tls" / "ca.pem",
+            worker_dir=tmp_path_factory.mktemp("tls-worker"),
+        )
+    finally:
+        run_bus("kafka", "stop", "--port", port, "--data-dir", str(node_dir))
+
+
 @pytest.fixture(scope="module")
 def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     """A dedicated three-broker KRaft cluster (``bus kafka start --brokers 3``) on free ports."""

@@ -96,7 +96,7 @@ def _shared(carriage: Carriage) -> bool:
 def _server(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.bootstrap_servers,
-        "protocol": "kafka-secure" if settings.security_protocol == "SASL_SSL" else "kafka",
+        "protocol": "kafka-secure" if settings.security_protocol.endswith("SSL") else "kafka",
         "description": "Kafka bootstrap servers (BUS_BOOTSTRAP_SERVERS). A secured cluster "
         "runs SASL with ACLs; a local development broker may run without.",
         "security": [{"$ref": f"#/components/securitySchemes/{_scheme(settings)}"}],

@@ -22,7 +22,7 @@ from bus.errors import BusError
 from bus.kafka.connection import security_kwargs
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.settings import Settings
 
 
@@ -42,7 +42,7 @@ async def verify_topic(
     contracts = load_contracts(settings.schemas_dir)
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
-    registry = RegistryClient(settings.schema_registry_url)
+    registry = registry_client(settings)
     consumer = log_consumer(settings.bootstrap_servers, **security)
     try:
         await consumer.start()
@@ -185,7 +185,7 @@ async def archive_topic(
     done = await asyncio.to_thread(_prepare, directory)
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
-    registry = RegistryClient(settings.schema_registry_url)
+    registry = registry_client(settings)
     consumer = log_consumer(settings.bootstrap_servers, **security)
     hasher = RecordHasher(contracts)
     written: list[Path] = []
@@ -332,7 +332,7 @@ async def verify_segment(
     contracts = load_contracts(settings.schemas_dir)
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
-    registry = RegistryClient(settings.schema_registry_url)
+    registry = registry_client(settings)
     consumer = log_consumer(settings.bootstrap_servers, **security)
     deadline = time.monotonic() + timeout_s
     try:

@@ -26,14 +26,18 @@ def _sasl(args: argparse.Namespace, settings: Settings) -> SaslAdmin | None:
 def _cluster(args: argparse.Namespace, settings: Settings) -> LocalCluster:
     port = args.port or CLUSTER_PORT
     sasl = _sasl(args, settings)
-    return LocalCluster(settings.home, port, args.data_dir, brokers=args.brokers, sasl=sasl)
+    return LocalCluster(
+        settings.home, port, args.data_dir, brokers=args.brokers, sasl=sasl, tls=args.tls
+    )
 
 
 def _nodes(args: argparse.Namespace, settings: Settings) -> list[LocalKafka]:
     if args.brokers > 1:
         return _cluster(args, settings).nodes
     port, sasl = args.port or 9092, _sasl(args, settings)
-    return [LocalKafka(settings.home, port, args.data_dir, settings.kafka_heap, sasl=sasl)]
+    return [
+        LocalKafka(settings.home, port, args.data_dir, settings.kafka_heap, sasl=sasl, tls=args.tls)
+    ]
 
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
@@ -101,4 +105,11 @@ def register(commands: Commands) -> None:
                 action="store_true",
                 help="SASL/SCRAM-SHA-512 and ACLs; super user from BUS_SASL_USERNAME/PASSWORD",
             )
-        parser.set_defaults(func=handler, sasl=False)  # stop and status need no credentials
+            parser.add_argument(
+                "--tls",
+                action="store_true",
+                help="TLS on every listener (SSL, or SASL_SSL with --sasl) with a local CA "
+                "made in the data dir; clients trust it with BUS_SSL_CAFILE",
+            )
+        # stop and status need no credentials; status reads the protocol back
+        parser.set_defaults(func=handler, sasl=False, tls=False)

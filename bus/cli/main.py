@@ -151,7 +151,7 @@ def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str] | 
     if isinstance(exc, _UNREACHABLE):
         return FAILURE, (
             f"cannot reach Kafka at {servers}: start it with `bus kafka start`, or point "
-            "--bootstrap-servers (or BUS_BOOTSTRAP_SERVERS) at your cluster"
+            "--bootstrap-servers (or BUS_BOOTSTRAP_SERVERS) at your cluster; " + _tls_hint(settings)
         )
     if isinstance(exc, _DENIED):
         return FAILURE, (
@@ -178,6 +178,19 @@ def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str] | 
     if isinstance(exc, OSError) and exc.filename is not None:
         return FAILURE, f"{exc.filename}: {exc.strerror}"
     return None
+
+
+def _tls_hint(settings: Settings | None) -> str:
+    """A TLS listener closes a plaintext connection at once, and a client that does not
+    trust its certificate fails the handshake: both look like an absent broker."""
+    if settings is None or not settings.security_protocol.endswith("SSL"):
+        return (
+            "if its listeners speak TLS, set BUS_SECURITY_PROTOCOL=SSL (or SASL_SSL) and "
+            "BUS_SSL_CAFILE"
+        )
+    if settings.ssl_cafile is None:
+        return "set BUS_SSL_CAFILE to the CA that signed the brokers' certificates"
+    return f"check that BUS_SSL_CAFILE ({settings.ssl_cafile}) signed the brokers' certificates"
 
 
 def _bad_settings(exc: ValidationError) -> str:

@@ -27,7 +27,7 @@ from bus.kafka.connection import security_kwargs
 from bus.privacy.scrubber import Scrubber
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import Contract, load_contracts
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.schemas.types import resolve
 from bus.settings import Settings
 
@@ -82,7 +82,7 @@ async def _run(
     topics: list[str],
     where: ReplayFilter,
 ) -> int:
-    registry = RegistryClient(settings.schema_registry_url)
+    registry = registry_client(settings)
     out = None
     sink: Sink
     try:

@@ -8,13 +8,13 @@ import asyncio
 from bus.cli.parser import Commands
 from bus.schemas.contracts import load_contracts
 from bus.schemas.owners import check_all, register_all
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.settings import Settings
 
 
 def _register(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list[tuple[str, int, int]]:
-        async with RegistryClient(settings.schema_registry_url) as client:
+        async with registry_client(settings) as client:
             return await register_all(client, load_contracts(settings.schemas_dir))
 
     for subject, schema_id, version in asyncio.run(run()):
@@ -24,7 +24,7 @@ def _register(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list[tuple[str, str, str]]:
-        async with RegistryClient(settings.schema_registry_url) as client:
+        async with registry_client(settings) as client:
             results = await check_all(client, load_contracts(settings.schemas_dir))
         return [(r.subject, r.status, r.detail) for r in results]
 
@@ -41,7 +41,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list[tuple[str, int, int] | tuple[str, None, None]]:
         rows: list[tuple[str, int, int] | tuple[str, None, None]] = []
-        async with RegistryClient(settings.schema_registry_url) as client:
+        async with registry_client(settings) as client:
             for subject in sorted(await client.subjects()):
                 latest = await client.latest(subject)
                 rows.append((subject, latest[0], latest[1]) if latest else (subject, None, None))

@@ -17,7 +17,7 @@ from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event, new_event
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.schemas.types import resolve
 from bus.settings import Settings
 
@@ -34,7 +34,7 @@ class Publisher(AsyncResource):
     def __init__(self, settings: Settings, *, auto_register: bool = True) -> None:
         self.settings = settings
         self._auto_register = auto_register
-        self._registry = RegistryClient(settings.schema_registry_url)
+        self._registry = registry_client(settings)
         self.contracts = load_contracts(settings.schemas_dir)
         self.codec = AvroCodec(self._registry, self.contracts)
         self._producer = AIOKafkaProducer(

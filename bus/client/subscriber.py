@@ -21,7 +21,7 @@ from bus.schemas.cloudevents import CloudEventAttributes, Headers, parse_ce_head
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.schemas.runtime import retrying
 from bus.settings import Settings
 
@@ -74,7 +74,7 @@ class Subscriber(AsyncResource):
         self.duplicates_dropped = 0
         self.dead_lettered = 0
         self._recent = RecentIds(dedup_capacity) if deduplicate else None
-        self._registry = RegistryClient(settings.schema_registry_url)
+        self._registry = registry_client(settings)
         self.codec = AvroCodec(self._registry, load_contracts(settings.schemas_dir))
         self._consumer = AIOKafkaConsumer(
             **client_kwargs(settings),

@@ -54,6 +54,7 @@ class LocalCluster:
         brokers: int = 3,
         heap: str = "384m",
         sasl: SaslAdmin | None = None,
+        tls: bool = False,
     ) -> None:
         if brokers < 2:
             raise LocalKafkaError("a cluster has at least two brokers; use LocalKafka for one")
@@ -68,6 +69,8 @@ class LocalCluster:
                 data_dir=self.dir / f"node-{index + 1}",
                 heap=heap,
                 sasl=sasl,
+                tls=tls,
+                tls_dir=self.dir / "tls",  # one CA for the cluster: brokers trust each other
                 quorum=Quorum(
                     node_id=index + 1,
                     controller_port=layout.controller_ports[index],

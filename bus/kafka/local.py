@@ -5,6 +5,8 @@ The node's folder holds its configuration, data, log and pid file, so
 Alone it is a single-node cluster; ``bus.kafka.cluster`` runs three of them
 as one cluster. With ``sasl`` it accepts only SASL/SCRAM-SHA-512 clients and
 authorises them with Kafka's StandardAuthorizer (ACLs kept in the metadata log).
+With ``tls`` every listener (clients, brokers, controllers) speaks TLS with a
+certificate of the node's own CA (``bus.security.tls``), so plaintext is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import uuid
@@ -24,6 +27,7 @@ from typing import Any
 
 from bus.errors import LocalKafkaError
 from bus.kafka.jars import ensure_jars, kafka_version
+from bus.security.tls import TlsFiles, ensure_server_files
 
 HOST = "127.0.0.1"
 SCRAM = "SCRAM-SHA-512"
@@ -56,15 +60,23 @@ class KafkaStatus:
     data_dir: Path
     log_file: Path
     version: str
+    protocol: str = "PLAINTEXT"
+    ca_file: Path | None = None
 
     def describe(self) -> str:
         state = f"running (pid {self.pid})" if self.running else "stopped"
-        return (
+        text = (
             f"kafka {self.version}: {state}\n"
-            f"  address:  {self.bootstrap_servers}\n"
+            f"  address:  {self.bootstrap_servers} ({self.protocol})\n"
             f"  data dir: {self.data_dir}\n"
             f"  log file: {self.log_file}"
         )
+        if self.ca_file is not None:
+            text += (
+                f"\n  CA file:  {self.ca_file} (clients: BUS_SECURITY_PROTOCOL={self.protocol} "
+                f"BUS_SSL_CAFILE={self.ca_file})"
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -158,14 +170,19 @@ class LocalKafka:
         *,
         sasl: SaslAdmin | None = None,
         quorum: Quorum | None = None,
+        tls: bool = False,
+        tls_dir: Path | None = None,
     ) -> None:
         self.home = home
         self.port = port
         self.heap = heap
         self.sasl = sasl
         self.quorum = quorum
+        self.tls = tls
         self._process: subprocess.Popen[bytes] | None = None
         self.node_dir = data_dir or home / "kafka" / f"node-{port}"
+        self.tls_dir = tls_dir or self.node_dir / "tls"
+        """Where the CA and the broker's certificate live (a cluster's nodes share one)."""
         self.data_dir = self.node_dir / "data"
         self.log_file = self.node_dir / "kafka.log"
         self.pid_file = self.node_dir / "kafka.pid"
@@ -182,9 +199,20 @@ class LocalKafka:
             return None
         return pid if _pid_alive(pid) else None
 
+    @property
+    def protocol(self) -> str:
+        """Kafka's name of the security protocol this node's listeners speak."""
+        return ("SASL_" if self.sasl else "") + ("SSL" if self.tls else "PLAINTEXT")
+
+    @property
+    def ca_file(self) -> Path:
+        return self.tls_dir / "ca.pem"
+
     def status(self) -> KafkaStatus:
+        """What the node runs as; stop and status take no --tls, so the set-up is read back."""
         from bus.kafka.jars import jars_dir
 
+        protocol = self._recorded_protocol() or self.protocol
         return KafkaStatus(
             running=self.pid() is not None,
             pid=self.pid(),
@@ -192,6 +220,8 @@ class LocalKafka:
             data_dir=self.data_dir,
             log_file=self.log_file,
             version=kafka_version(jars_dir(self.home)),
+            protocol=protocol,
+            ca_file=self.ca_file if protocol.endswith("SSL") else None,
         )
 
     def start(self) -> KafkaStatus:
@@ -211,8 +241,8 @@ class LocalKafka:
             )
         jars = ensure_jars(self.home)
         self.node_dir.mkdir(parents=True, exist_ok=True)
-        self._write_config()
         self._check_security_mode()
+        self._write_config()
         if not (self.data_dir / "meta.properties").exists():
             self._format(jars)
         self._launch(jars)
@@ -221,16 +251,29 @@ class LocalKafka:
     @property
     def client_security(self) -> dict[str, Any]:
         """aiokafka options a client (as the super user) needs for this node."""
-        return self.sasl.client_kwargs() if self.sasl else {}
+        options = self.sasl.client_kwargs() if self.sasl else {}
+        if self.tls:
+            options["security_protocol"] = self.protocol
+            options["ssl_context"] = ssl.create_default_context(cafile=self.ca_file)
+        return options
+
+    def _recorded_protocol(self) -> str | None:
+        try:
+            found = (self.node_dir / "security").read_text().strip()
+        except OSError:
+            return None
+        return {"sasl": "SASL_PLAINTEXT"}.get(found, found.upper())
 
     def _check_security_mode(self) -> None:
-        """A node formatted without SCRAM credentials cannot start with SASL, and back."""
+        """A node keeps the protocol it was set up with: one formatted without SCRAM
+        credentials cannot start with SASL, and one set up with TLS never falls back to
+        plaintext by a start that forgot ``--tls``."""
         marker = self.node_dir / "security"
-        wanted = "sasl" if self.sasl else "plaintext"
+        wanted = self.protocol
         if not (self.data_dir / "meta.properties").exists():
             marker.write_text(wanted)
             return
-        found = marker.read_text().strip() if marker.exists() else "plaintext"
+        found = self._recorded_protocol() or "PLAINTEXT"
         if found != wanted:
             raise LocalKafkaError(
                 f"the node in {self.node_dir} was set up {found}, not {wanted}: "
@@ -275,7 +318,7 @@ class LocalKafka:
             node_id, controller_port = self.quorum.node_id, self.quorum.controller_port
             voters, replication = self.quorum.voters, self.quorum.replication
         min_isr = str(min(2, replication))
-        listener = "SASL_PLAINTEXT" if self.sasl else "PLAINTEXT"
+        listener = self.protocol
         lines = {
             "process.roles": "broker,controller",
             "node.id": str(node_id),
@@ -303,6 +346,7 @@ class LocalKafka:
             "group.initial.rebalance.delay.ms": "0",
             "log.segment.bytes": str(64 * 1024 * 1024),
             **(self._sasl_config() if self.sasl else {}),
+            **(self._tls_config() if self.tls else {}),
         }
         text = "".join(f"{key}={value}\n" for key, value in lines.items())
         self.config_file.write_text(text)
@@ -328,12 +372,29 @@ class LocalKafka:
                 f'{plain} required username="{user}" password="{password}" '
                 f'user_{user}="{password}";'
             ),
-            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+            f"listener.name.{self.protocol.lower()}.scram-sha-512.sasl.jaas.config": (
                 f'{scram} required username="{user}" password="{password}";'
             ),
             "authorizer.class.name": AUTHORIZER,
             "super.users": f"User:{user}",
             "allow.everyone.if.no.acl.found": "false",
+        }
+
+    def _tls_config(self) -> dict[str, str]:
+        """The node's certificate, key and CA inline as PEM (Kafka reads a PEM key from a
+        file only when it is encrypted); every listener, the controllers' too, uses them."""
+        files: TlsFiles = ensure_server_files(self.tls_dir, "broker")
+
+        def inline(path: Path) -> str:
+            return path.read_text().strip().replace("\n", "\\n")
+
+        return {
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.certificate.chain": inline(files.cert),
+            "ssl.keystore.key": inline(files.key),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.certificates": inline(files.ca),
+            "ssl.endpoint.identification.algorithm": "https",
         }
 
     def _controller_port(self) -> int:

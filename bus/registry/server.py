@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -12,12 +13,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from bus.errors import RegistryError
+from bus.errors import ConfigurationError, RegistryError
 from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.admin import TopicSpec, ensure_topics
 from bus.kafka.connection import client_kwargs, security_kwargs
 from bus.metrics.http import add_metrics_route, http_metrics
-from bus.registry.api import STORE, errors, routes
+from bus.registry.api import STORE, errors, reply, routes
+from bus.registry.auth import UserBook, basic_auth
 from bus.registry.store import Record, RegistryState, SchemaStore
 from bus.settings import Settings
 
@@ -151,7 +153,12 @@ def create_app(settings: Settings) -> web.Application:
     def schemas_read() -> str | None:
         return None if STORE in app else f"reading {settings.registry_topic!r} to its end"
 
-    app = web.Application(middlewares=[http_metrics("registry"), errors])
+    middlewares = [http_metrics("registry"), errors]
+    if settings.registry_users is not None:
+        book = UserBook(settings.registry_users)
+        book.users()  # a missing or wrong file stops the start, not the first request
+        middlewares.append(basic_auth(book, reply))
+    app = web.Application(middlewares=middlewares)
     app.add_routes(routes)
     add_metrics_route(app)
     app.cleanup_ctx.append(store_context)
@@ -159,6 +166,27 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+def server_ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """HTTPS with the registry's certificate, or None for plain HTTP."""
+    certfile, keyfile = settings.registry_certfile, settings.registry_keyfile
+    if certfile is None:
+        if keyfile is not None:
+            raise ConfigurationError(
+                "BUS_REGISTRY_KEYFILE needs BUS_REGISTRY_CERTFILE (--certfile)"
+            )
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"cannot load the registry's certificate {certfile} and key {keyfile}: {exc}"
+        ) from exc
+    return context
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM."""
-    web.run_app(create_app(settings), host=host, port=port, access_log=None)
+    context = server_ssl_context(settings)
+    app = create_app(settings)
+    web.run_app(app, host=host, port=port, access_log=None, ssl_context=context)

@@ -7,15 +7,18 @@ endpoint.
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
-from bus.errors import RegistryError
+from bus.errors import ConfigurationError, RegistryError
 from bus.lifecycle import AsyncResource
+from bus.settings import Settings
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 SUBJECT_NOT_FOUND = 40401
@@ -23,6 +26,33 @@ VERSION_NOT_FOUND = 40402
 SCHEMA_NOT_FOUND = 40403
 UNREACHABLE = 50300
 """Our own code, not Confluent's: nothing answered at the registry's address."""
+_ADVICE = {
+    401: "set BUS_SCHEMA_REGISTRY_USER and BUS_SCHEMA_REGISTRY_PASSWORD to a registry user",
+    403: "this registry user may only read: use a read-write user to change the registry",
+}
+
+
+def registry_client(settings: Settings) -> RegistryClient:
+    """The client of ``BUS_SCHEMA_REGISTRY_URL`` with the settings' credentials and CA."""
+    password = settings.schema_registry_password
+    if settings.schema_registry_user and password is None:
+        raise ConfigurationError(
+            "BUS_SCHEMA_REGISTRY_USER needs its password: set BUS_SCHEMA_REGISTRY_PASSWORD"
+        )
+    context = None
+    if settings.schema_registry_url.lower().startswith("https:"):
+        cafile = settings.schema_registry_cafile or settings.ssl_cafile
+        try:
+            context = ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(
+                f"cannot load the registry's CA file {cafile} (BUS_SCHEMA_REGISTRY_CAFILE, "
+                f"else BUS_SSL_CAFILE): {exc}"
+            ) from exc
+    user = None
+    if settings.schema_registry_user and password is not None:
+        user = (settings.schema_registry_user, password.get_secret_value())
+    return RegistryClient(settings.schema_registry_url, user=user, ssl_context=context)
 
 
 class RegistryClient(AsyncResource):
@@ -32,9 +62,22 @@ class RegistryClient(AsyncResource):
     its id, so both are cached for the client's lifetime.
     """
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float = 10.0,
+        user: tuple[str, str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """``user``: a name and password sent as HTTP Basic, as Confluent's clients do."""
         self.url = url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._headers = {"Accept": CONTENT_TYPE}
+        if user is not None:
+            token = base64.b64encode(":".join(user).encode()).decode()
+            self._headers["Authorization"] = f"Basic {token}"
+        self._ssl: ssl.SSLContext | bool = ssl_context or True
         self._session: aiohttp.ClientSession | None = None
         self._by_id: dict[int, str] = {}
         self._ids: dict[tuple[str, str], int] = {}
@@ -133,9 +176,7 @@ class RegistryClient(AsyncResource):
     ) -> Any:
         """One request; any failure becomes a ``RegistryError`` naming the subject."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=self._timeout, headers={"Accept": CONTENT_TYPE}
-            )
+            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
         what = f"registry {self.url}" + (f", subject '{subject}'" if subject is not None else "")
         data = None if body is None else json.dumps(body)
         try:
@@ -144,8 +185,17 @@ class RegistryClient(AsyncResource):
                 URL(self.url + path, encoded=True),
                 data=data,
                 headers={"Content-Type": CONTENT_TYPE} if data is not None else None,
+                ssl=self._ssl,
             ) as response:
                 text = await response.text()
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise RegistryError(
+                f"the schema registry at {self.url} has a certificate this client does not "
+                f"trust ({exc.certificate_error}): set BUS_SCHEMA_REGISTRY_CAFILE to the CA "
+                "that signed it",
+                status=503,
+                error_code=UNREACHABLE,
+            ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise RegistryError(
                 f"the schema registry at {self.url} is unreachable ({exc.os_error}); start it "
@@ -165,8 +215,9 @@ class RegistryClient(AsyncResource):
             error = answer if isinstance(answer, dict) else {}
             message = error.get("message") or text[:200] or response.reason
             code = int(error.get("error_code") or response.status)
+            advice = f"; {_ADVICE[response.status]}" if response.status in _ADVICE else ""
             raise RegistryError(
-                f"{what}: {message} (HTTP {response.status}, error {code})",
+                f"{what}: {message} (HTTP {response.status}, error {code}){advice}",
                 status=response.status,
                 error_code=code,
             )

@@ -19,7 +19,7 @@ from bus.schemas.cloudevents import Headers, ce_headers, dataschema
 from bus.schemas.codec import AvroCodec
 from bus.schemas.contracts import load_contracts
 from bus.schemas.event import Event
-from bus.schemas.registry_client import RegistryClient
+from bus.schemas.registry_client import registry_client
 from bus.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.contracts = load_contracts(settings.schemas_dir)
-        self.registry = RegistryClient(settings.schema_registry_url)
+        self.registry = registry_client(settings)
         self._codec = AvroCodec(self.registry, self.contracts)
         self._prepared = False
         self._lock = asyncio.Lock()

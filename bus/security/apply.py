@@ -65,10 +65,11 @@ async def apply_acls(
     dry_run: bool = False,
 ) -> AclPlan:
     """Create the missing users (passwords from/into ``credentials``) and bindings."""
-    if settings.security_protocol == "PLAINTEXT":
+    if not settings.security_protocol.startswith("SASL_"):
         raise ConfigurationError(
-            "ACLs need a secured cluster: set BUS_SECURITY_PROTOCOL=SASL_PLAINTEXT and the "
-            "super user's BUS_SASL_USERNAME/BUS_SASL_PASSWORD (see `bus kafka start --sasl`)"
+            "ACLs need a secured cluster: set BUS_SECURITY_PROTOCOL=SASL_PLAINTEXT (or SASL_SSL) "
+            "and the super user's BUS_SASL_USERNAME/BUS_SASL_PASSWORD (see `bus kafka start "
+            "--sasl`)"
         )
     wanted = principals(catalogue, settings)
     admin = AdminClient(librdkafka_config(settings))

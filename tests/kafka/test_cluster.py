@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bus.errors import LocalKafkaError
 from bus.kafka.cluster import CLUSTER_PORT, LocalCluster
-from bus.kafka.local import LocalKafka, SaslAdmin
+from bus.kafka.local import LocalKafka, SaslAdmin, free_port
 from bus.supervise import run_bus
 
 
@@ -51,3 +54,36 @@ def test_sasl_without_the_super_users_credentials_is_a_clear_error(tmp_path: Pat
         env={"BUS_SASL_USERNAME": "", "BUS_SASL_PASSWORD": ""},
     )
     assert result.returncode == 2 and "BUS_SASL_USERNAME" in result.stderr
+
+
+def test_a_tls_node_lists_tls_listeners_everywhere_and_no_plaintext(tmp_path: Path) -> None:
+    node = LocalKafka(tmp_path, 30200, tls=True)
+    node.node_dir.mkdir(parents=True)
+    node._write_config()
+    config = node.config_file.read_text()
+    assert "listeners=SSL://127.0.0.1:30200,CONTROLLER://127.0.0.1:" in config
+    assert "listener.security.protocol.map=SSL:SSL,CONTROLLER:SSL" in config
+    assert "PLAINTEXT" not in config
+    assert "ssl.keystore.type=PEM" in config and "-----BEGIN PRIVATE KEY-----\\n" in config
+    assert node.client_security["security_protocol"] == "SSL"
+
+
+def test_a_cluster_shares_one_ca_and_sasl_tls_names_its_scram_listener(tmp_path: Path) -> None:
+    cluster = LocalCluster(tmp_path, 30300, sasl=SaslAdmin("admin", "pw"), tls=True)
+    assert {node.ca_file for node in cluster.nodes} == {cluster.dir / "tls" / "ca.pem"}
+    node = cluster.nodes[0]
+    node.node_dir.mkdir(parents=True)
+    node._write_config()
+    config = node.config_file.read_text()
+    assert "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=" in config
+    assert "advertised.listeners=SASL_SSL://127.0.0.1:30300" in config
+
+
+def test_a_node_set_up_with_tls_does_not_start_without_it(tmp_path: Path) -> None:
+    node = LocalKafka(tmp_path, free_port(), data_dir=tmp_path / "node", tls=True)
+    (node.data_dir).mkdir(parents=True)
+    (node.node_dir / "security").write_text("SSL")
+    (node.data_dir / "meta.properties").write_text("version=1\n")
+    plain = LocalKafka(tmp_path, node.port, data_dir=node.node_dir)
+    with pytest.raises(LocalKafkaError, match="set up SSL, not PLAINTEXT"):
+        plain.launch()
