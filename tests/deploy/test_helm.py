@@ -145,6 +145,32 @@ def test_every_container_is_locked_down_probed_limited_and_given_no_secret_in_cl
                 assert "value" not in variable, (name, variable["name"])
 
 
+def test_on_tls_every_process_trusts_the_ca_from_its_secret_and_logs_in_to_the_registry() -> None:
+    sets = {
+        "kafka.securityProtocol": "SSL",
+        "kafka.tls.caSecret": "agency-kafka-cluster-ca-cert",
+        "schemaRegistry.credentialsSecret": "registry-user",
+    }
+    for name, workload in workloads(render(FULL, sets=sets)).items():
+        variables = env(workload)
+        assert variables["BUS_SECURITY_PROTOCOL"]["value"] == "SSL", name
+        assert "BUS_SASL_USERNAME" not in variables, name  # SSL alone: no SASL login
+        cafile = variables["BUS_SSL_CAFILE"]["value"]
+        mounts = {m["mountPath"]: m["name"] for m in container(workload)["volumeMounts"]}
+        volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
+        folder, _, key = cafile.rpartition("/")
+        assert key == "ca.crt", name
+        assert volumes[mounts[folder]]["secret"]["secretName"] == "agency-kafka-cluster-ca-cert"
+        for variable, secret_key in (
+            ("BUS_SCHEMA_REGISTRY_USER", "username"),
+            ("BUS_SCHEMA_REGISTRY_PASSWORD", "password"),
+        ):
+            ref = variables[variable]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": "registry-user", "key": secret_key}, name
+    sasl_ssl = workloads(render(FULL, sets={**sets, "kafka.securityProtocol": "SASL_SSL"}))
+    assert all("BUS_SASL_PASSWORD" in env(w) for w in sasl_ssl.values())
+
+
 def test_components_are_switched_on_and_off_by_their_values() -> None:
     minimal = workloads(render(MINIMAL))
     assert set(minimal) == {

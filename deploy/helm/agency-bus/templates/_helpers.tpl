@@ -114,7 +114,19 @@ spec:
               value: {{ $v.kafka.topicReplicationFactor | quote }}
             - name: BUS_SECURITY_PROTOCOL
               value: {{ $v.kafka.securityProtocol | quote }}
-            {{- if ne $v.kafka.securityProtocol "PLAINTEXT" }}
+            {{- if $v.kafka.tls.caSecret }}
+            - name: BUS_SSL_CAFILE
+              value: /etc/agency-bus/kafka-ca/{{ $v.kafka.tls.caKey }}
+            {{- end }}
+            {{- with $v.schemaRegistry.credentialsSecret }}
+            - name: BUS_SCHEMA_REGISTRY_USER
+              valueFrom:
+                secretKeyRef: {name: {{ . }}, key: username}
+            - name: BUS_SCHEMA_REGISTRY_PASSWORD
+              valueFrom:
+                secretKeyRef: {name: {{ . }}, key: password}
+            {{- end }}
+            {{- if hasPrefix "SASL_" $v.kafka.securityProtocol }}
             - name: BUS_SASL_MECHANISM
               value: {{ $v.kafka.saslMechanism | quote }}
             - name: BUS_SASL_USERNAME
@@ -165,6 +177,9 @@ spec:
             {{- range .mounts }}
             - {name: {{ .name }}, mountPath: {{ .path }}, readOnly: true}
             {{- end }}
+            {{- if $v.kafka.tls.caSecret }}
+            - {name: kafka-ca, mountPath: /etc/agency-bus/kafka-ca, readOnly: true}
+            {{- end }}
       volumes:
         - name: catalogue
           configMap: {name: {{ $full }}-catalogue}
@@ -175,6 +190,10 @@ spec:
         {{- range .mounts }}
         - name: {{ .name }}
           configMap: {name: {{ .configMap }}}
+        {{- end }}
+        {{- with $v.kafka.tls.caSecret }}
+        - name: kafka-ca
+          secret: {secretName: {{ . }}}
         {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
