@@ -1,7 +1,7 @@
 """Who may use the registry's API: HTTP Basic, as Confluent's registry does, and two roles.
 
 The users file (``BUS_REGISTRY_USERS``, YAML) holds each user's name, role and
-scrypt hash of the password; ``bus registry user add`` writes it. A
+scrypt hash of the password; ``bus registry add-user`` writes it. A
 ``read-only`` user may read and look up schemas and test compatibility; a
 ``read-write`` user may also register and delete schemas and change the
 compatibility levels. The health and metrics endpoints stay open for probes
