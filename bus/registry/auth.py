@@ -92,7 +92,7 @@ def load_users(path: Path) -> dict[str, User]:
         raise ConfigurationError(f"cannot read the registry's users file {path}: {exc}") from exc
     entries = document.get("users") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise ConfigurationError(f"{path}: expected a 'users' list (bus registry user add)")
+        raise ConfigurationError(f"{path}: expected a 'users' list (bus registry add-user)")
     users: dict[str, User] = {}
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
@@ -105,7 +105,7 @@ def load_users(path: Path) -> dict[str, User]:
         if not isinstance(hashed, str) or not hashed.startswith("scrypt$"):
             raise ConfigurationError(
                 f"{path}: user {name!r}: password_hash must be an scrypt hash; "
-                "write it with `bus registry user add`"
+                "write it with `bus registry add-user`"
             )
         users[name] = User(name, cast(Role, role), hashed)
     return users
@@ -121,7 +121,7 @@ def add_user(path: Path, name: str, role: str, password: str) -> bool:
     entries = [
         {"name": u.name, "role": u.role, "password_hash": u.password_hash} for u in users.values()
     ]
-    text = "# the schema registry's users (bus registry user add)\n" + yaml.safe_dump(
+    text = "# the schema registry's users (bus registry add-user)\n" + yaml.safe_dump(
         {"users": entries}, sort_keys=False
     )
     path.parent.mkdir(parents=True, exist_ok=True)
