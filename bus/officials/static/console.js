@@ -1,15 +1,34 @@
-// The officials' console: plain script, no build step. Words come from messages.json.
-"use strict";
+// The officials' console: a module per concern, no build step. Words come from messages.json.
+import { call, describe, session } from "./api.js";
+import { loadSupervisor } from "./supervisor.js";
+import {
+  authorityName,
+  badge,
+  reasonOf,
+  shortId,
+  statusOf,
+  turnElement,
+  whoOf,
+} from "./turns.js";
+import {
+  LANGUAGES,
+  ago,
+  clock,
+  duration,
+  language,
+  loadCatalogue,
+  nameOf,
+  pickLanguage,
+  plural,
+  setLanguage,
+  t,
+} from "./words.js";
 
 const POLL_MS = 2000;
 const PARAMS = new URLSearchParams(location.search);
 const IDLE_AFTER_S = Number(PARAMS.get("idle")) || 300; // away after five quiet minutes
-const LANGUAGES = ["en", "et"];
 const RESOLUTION_DEFAULT = "ACCEPTED";
 
-let catalogue = { en: {} };
-let lang = "en";
-let token = sessionStorage.getItem("token") || "";
 let me = null;
 let cases = [];
 let known = null; // case ids seen in the queue, to tell a new case
@@ -27,29 +46,8 @@ let busy = false;
 
 const $ = (id) => document.getElementById(id);
 
-// ---- words ----------------------------------------------------------------
-function has(key) {
-  return key in (catalogue[lang] || {}) || key in catalogue.en;
-}
-function t(key, vars = {}) {
-  const text = (catalogue[lang] || {})[key] ?? catalogue.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
-}
-function plural(key, count) {
-  const form = `${key}.${new Intl.PluralRules(lang).select(count)}`;
-  return t(has(form) ? form : `${key}.other`, { count });
-}
-function pickLanguage() {
-  const chosen = localStorage.getItem("console.language");
-  if (LANGUAGES.includes(chosen)) return chosen;
-  for (const wanted of navigator.languages || [navigator.language]) {
-    const base = String(wanted).toLowerCase().split("-")[0];
-    if (LANGUAGES.includes(base)) return base;
-  }
-  return "en";
-}
 function applyWords() {
-  document.documentElement.lang = lang;
+  document.documentElement.lang = language();
   document.title = t("app.title");
   for (const element of document.querySelectorAll("[data-i18n]")) {
     element.textContent = t(element.dataset.i18n);
@@ -60,122 +58,12 @@ function applyWords() {
   const select = $("language");
   select.replaceChildren(
     ...LANGUAGES.map((code) => {
-      const option = new Option(catalogue[code]?.["language.name"] || code, code, false, code === lang);
+      const option = new Option(nameOf(code), code, false, code === language());
       option.lang = code;
       return option;
     }),
   );
   if (me) fillMe();
-}
-
-// ---- times ----------------------------------------------------------------
-/** The browser's own locale where it speaks the chosen language (en-GB: 24-hour clock). */
-function locale() {
-  for (const wanted of navigator.languages || [navigator.language]) {
-    if (String(wanted).toLowerCase().split("-")[0] === lang) return wanted;
-  }
-  return lang;
-}
-function unit(value, name) {
-  return new Intl.NumberFormat(locale(), { style: "unit", unit: name, unitDisplay: "short" }).format(value);
-}
-function duration(ms) {
-  const seconds = Math.max(0, Math.round(Math.abs(ms) / 1000));
-  if (seconds < 60) return unit(seconds, "second");
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return `${unit(minutes, "minute")} ${unit(seconds % 60, "second")}`;
-  if (minutes < 60) return unit(minutes, "minute");
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${unit(hours, "hour")} ${unit(minutes % 60, "minute")}`;
-  return unit(Math.floor(hours / 24), "day");
-}
-function clock(iso) {
-  const moment = new Date(iso);
-  const today = moment.toDateString() === new Date().toDateString();
-  const style = today ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
-  return new Intl.DateTimeFormat(locale(), style).format(moment);
-}
-function ago(iso) {
-  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-  const format = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
-  if (Math.abs(seconds) < 60) return t("time.now");
-  if (Math.abs(seconds) < 3600) return format.format(Math.round(seconds / 60), "minute");
-  if (Math.abs(seconds) < 172800) return format.format(Math.round(seconds / 3600), "hour");
-  return format.format(Math.round(seconds / 86400), "day");
-}
-/** The first answer's service level: its words and its colour. */
-function due(c) {
-  if (c.answered) return { kind: "done", text: t("due.answered") };
-  const deadline = Date.parse(c.first_response_due);
-  const left = deadline - Date.now();
-  if (c.breached || left <= 0) return { kind: "missed", text: `${t("due.missed")}: ${t("due.missedAgo", { time: duration(left) })}` };
-  const whole = deadline - Date.parse(c.opened_at);
-  const soon = left <= Math.max(2 * 60_000, whole / 4);
-  return { kind: soon ? "soon" : "", text: t("due.in", { time: duration(left) }) };
-}
-function badge(c) {
-  const state = due(c);
-  const span = document.createElement("span");
-  span.className = `badge ${state.kind}`;
-  span.textContent = state.text;
-  return span;
-}
-
-// ---- plain words for the machine's ----------------------------------------
-function reasonOf(c) {
-  const byPolicy = `reason.${c.policy}`;
-  return has(byPolicy) ? t(byPolicy) : t(has(`trigger.${c.trigger}`) ? `trigger.${c.trigger}` : "trigger.OTHER");
-}
-function authorityName(code) {
-  return (me && me.authorities && me.authorities[code]) || code;
-}
-function statusOf(c) {
-  if (c.status === "resolved") return t("case.statusResolved");
-  if (c.status === "claimed") {
-    return c.official_id === me.id ? t("case.statusMine") : t("case.statusClaimedBy", { name: c.official_name || c.official_id });
-  }
-  return t("case.statusOpen");
-}
-function shortId(caseId) {
-  return String(caseId).replace(/^case-/, "");
-}
-function whoOf(turn) {
-  if (turn.role === "BACKOFFICE_USER") return t("turn.official", { name: turn.author || t("role.BACKOFFICE_USER") });
-  return t(has(`role.${turn.role}`) ? `role.${turn.role}` : "role.UNKNOWN");
-}
-
-// ---- the API ----------------------------------------------------------------
-async function call(method, path, body) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (cause) {
-    const error = new Error("network");
-    error.network = true;
-    throw error;
-  }
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(data.detail || data.error || response.statusText);
-    error.status = response.status;
-    error.body = data;
-    throw error;
-  }
-  return data;
-}
-function describe(error) {
-  if (error.network) return t("error.network");
-  const reason = error.body && error.body.error;
-  if (reason === "already-claimed") {
-    const name = error.body.holder_name;
-    return name ? t("error.already-claimed", { name }) : t("error.already-claimed.unknown");
-  }
-  if (reason && has(`error.${reason}`)) return t(`error.${reason}`);
-  return t("error.generic", { status: error.status || "?", detail: (error.body && error.body.detail) || error.message });
 }
 
 // ---- notices ----------------------------------------------------------------
@@ -193,16 +81,16 @@ function fillMe() {
   const who = $("who");
   who.replaceChildren(document.createTextNode(me.name + " "));
   const small = document.createElement("small");
-  small.textContent = `· ${authorityName(me.authority)}`;
+  small.textContent = `· ${authorityName(me, me.authority)}`;
   who.append(small);
-  $("transfer-to").replaceChildren(...me.transfer_to.map((code) => new Option(authorityName(code), code)));
+  $("transfer-to").replaceChildren(...me.transfer_to.map((code) => new Option(authorityName(me, code), code)));
   const chosen = $("resolution").value || RESOLUTION_DEFAULT;
   $("resolution").replaceChildren(...me.resolutions.map((r) => new Option(t(`resolution.${r}`), r, false, r === chosen)));
 }
 
 async function signIn() {
   me = await call("GET", "/api/me");
-  sessionStorage.setItem("token", token);
+  sessionStorage.setItem("token", session.token);
   fillMe();
   $("sign-in-view").hidden = true;
   $("views").hidden = false;
@@ -235,10 +123,10 @@ async function signOut() {
   pollTimer = null;
   try {
     await call("PUT", "/api/presence", { presence: "offline" });
-  } catch (error) {
+  } catch {
     /* signing out goes on: the token is forgotten either way */
   }
-  token = "";
+  session.token = "";
   me = null;
   sessionStorage.removeItem("token");
   selected = null;
@@ -281,7 +169,7 @@ function route() {
   $("nav-queue").removeAttribute("aria-current");
   $("nav-supervisor").removeAttribute("aria-current");
   $(supervising ? "nav-supervisor" : "nav-queue").setAttribute("aria-current", "page");
-  if (supervising) loadSupervisor().catch((error) => showError(describe(error)));
+  if (supervising) loadSupervisor(me).catch((error) => showError(describe(error)));
   if (location.hash === "#queue" && window.matchMedia("(max-width: 55.99rem)").matches) {
     $("queue-title").focus();
   }
@@ -302,13 +190,13 @@ async function refresh() {
     cases = body.cases;
     renderQueue();
     if (selected) await loadCase();
-    if (!$("supervisor-view").hidden) await loadSupervisor();
+    if (!$("supervisor-view").hidden) await loadSupervisor(me);
     if (networkTrouble) showError("");
     networkTrouble = false;
   } catch (error) {
     if (error.status === 401) {
       me = null;
-      token = "";
+      session.token = "";
       sessionStorage.removeItem("token");
       showSignIn();
       $("login-error").textContent = t("error.unauthenticated");
@@ -356,7 +244,7 @@ function renderQueue() {
   for (const gone of rows.values()) gone.remove();
   $("queue-count").textContent = `(${plural("queue.count", cases.length)})`;
   $("queue-empty").hidden = cases.length > 0;
-  $("cases").setAttribute("aria-label", t("queue.label", { authority: authorityName(me.authority) }));
+  $("cases").setAttribute("aria-label", t("queue.label", { authority: authorityName(me, me.authority) }));
   if (fresh.length) say(fresh.map((c) => t("queue.newCase", { reason: reasonOf(c) })).join(" "));
 }
 
@@ -435,7 +323,7 @@ function showCase(c) {
   }
   $("case-title").textContent = t("case.title", { id: shortId(c.case_id) });
   $("fact-reason").textContent = reasonOf(c);
-  $("fact-status").textContent = statusOf(c);
+  $("fact-status").textContent = statusOf(c, me);
   $("fact-opened").textContent = `${clock(c.opened_at)} (${ago(c.opened_at)})`;
   fillDue(c);
   $("fact-waiting-row").hidden = !c.waiting;
@@ -463,43 +351,6 @@ function fillDue(c) {
   const parts = [badge(c)];
   if (!c.answered) parts.push(document.createTextNode(` ${t("due.at", { time: clock(c.first_response_due) })}`));
   cell.replaceChildren(...parts);
-}
-
-function turnElement(turn) {
-  const li = document.createElement("li");
-  li.dataset.at = turn.at || "";
-  const by = document.createElement("div");
-  by.className = "by";
-  const who = document.createElement("b");
-  const text = document.createElement("p");
-  if (turn.kind === "message") {
-    li.className = `turn ${turn.role === "BOT" ? "bot" : turn.role === "BACKOFFICE_USER" ? "official" : "citizen"}`;
-    who.textContent = whoOf(turn);
-    text.textContent = turn.text;
-  } else {
-    li.className = "turn note";
-    if (turn.kind === "intent") {
-      li.classList.add("intent");
-      if (turn.confidence < 0.5) li.classList.add("unsure");
-      who.textContent = t("role.BOT");
-      const confidence = new Intl.NumberFormat(locale(), { style: "percent" }).format(turn.confidence || 0);
-      text.textContent = t("turn.intent", { intent: turn.intent, confidence });
-    } else if (turn.kind === "handoff") {
-      const key = `turn.handoff.${turn.requested_by}`;
-      text.textContent = t(has(key) ? key : "turn.handoff.other");
-    } else {
-      text.textContent = t("turn.takenOver", { name: turn.author || "" });
-    }
-  }
-  if (who.textContent) by.append(who);
-  if (turn.at) {
-    const time = document.createElement("time");
-    time.dateTime = turn.at;
-    time.textContent = clock(turn.at);
-    by.append(time);
-  }
-  li.append(by, text);
-  return li;
 }
 
 function renderTurns(c, turns, first) {
@@ -533,7 +384,7 @@ async function act(action, body) {
   try {
     await call("POST", `/api/cases/${encodeURIComponent(id)}/${action}`, body || {});
     done = true;
-    const to = body && body.to_authority ? authorityName(body.to_authority) : "";
+    const to = body && body.to_authority ? authorityName(me, body.to_authority) : "";
     say(t(`done.${action}`, { authority: to }));
   } catch (error) {
     showError(describe(error));
@@ -592,38 +443,6 @@ async function send(event) {
   $("reply").focus();
 }
 
-// ---- the supervisor's figures -----------------------------------------------------------
-async function loadSupervisor() {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  const figures = await call("GET", `/api/supervisor?tz=${encodeURIComponent(zone)}`);
-  $("supervisor-title").textContent = t("supervisor.title", { authority: authorityName(figures.authority) });
-  $("sv-queue").textContent = String(figures.queue_length);
-  $("sv-open").textContent = String(figures.open_cases);
-  const oldest = figures.oldest_waiting;
-  $("sv-oldest").textContent = oldest
-    ? `${t("supervisor.waitingFor", { time: duration(Date.now() - Date.parse(oldest.since)) })} (${clock(oldest.since)})`
-    : t("supervisor.oldestNone");
-  const names = figures.names || {};
-  const online = figures.officials_online.map((id) => names[id] || id);
-  $("sv-online").textContent = online.length ? `${online.length}: ${online.join(", ")}` : "0";
-  $("sv-missed").textContent = String(figures.breached_today);
-  $("sv-resolved").textContent = String(figures.resolved_today);
-  const ids = [...new Set([...Object.keys(names), ...Object.keys(figures.claimed_today), ...Object.keys(figures.claimed_now)])];
-  $("sv-officials").replaceChildren(
-    ...ids.map((id) => {
-      const row = document.createElement("tr");
-      const state = (figures.presence || {})[id] || "offline";
-      for (const value of [names[id] || id, t(`presence.${state}`), figures.claimed_now[id] || 0, figures.claimed_today[id] || 0]) {
-        const cell = document.createElement("td");
-        cell.textContent = String(value);
-        row.append(cell);
-      }
-      return row;
-    }),
-  );
-  $("sv-since").textContent = t("supervisor.since", { time: clock(figures.day_started_at) });
-}
-
 // ---- wiring ---------------------------------------------------------------------------------
 function wire() {
   $("login").addEventListener("submit", async (event) => {
@@ -637,13 +456,13 @@ function wire() {
       $("token").focus();
       return;
     }
-    token = given;
+    session.token = given;
     try {
       await signIn();
       say("");
       $("main").focus();
     } catch (error) {
-      token = "";
+      session.token = "";
       me = null;
       $("login-error").textContent = describe(error);
       $("token").setAttribute("aria-invalid", "true");
@@ -651,8 +470,8 @@ function wire() {
     }
   });
   $("language").addEventListener("change", () => {
-    lang = $("language").value;
-    localStorage.setItem("console.language", lang);
+    setLanguage($("language").value);
+    localStorage.setItem("console.language", language());
     applyWords();
     if (me) {
       $("cases").replaceChildren();
@@ -684,32 +503,27 @@ function wire() {
     window.addEventListener(kind, active, { passive: true });
   }
   window.addEventListener("pagehide", () => {
-    if (!token || !me) return;
+    if (!session.token || !me) return;
     fetch("/api/presence", {
       method: "PUT",
       keepalive: true,
       body: JSON.stringify({ presence: "offline" }),
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
     });
   });
 }
 
 async function start() {
-  try {
-    const response = await fetch("/static/messages.json");
-    catalogue = await response.json();
-  } catch (error) {
-    catalogue = { en: {} };
-  }
-  lang = pickLanguage();
+  await loadCatalogue();
+  setLanguage(pickLanguage());
   applyWords();
   wire();
-  if (token) {
+  if (session.token) {
     try {
       await signIn();
       return;
     } catch (error) {
-      token = "";
+      session.token = "";
       sessionStorage.removeItem("token");
       $("login-error").textContent = describe(error);
     }
