@@ -93,6 +93,7 @@ async function signIn() {
   sessionStorage.setItem("token", session.token);
   fillMe();
   $("sign-in-view").hidden = true;
+  document.body.classList.add("signed-in");
   $("views").hidden = false;
   $("nav-supervisor").hidden = !me.supervisor;
   $("presence-field").hidden = false;
@@ -107,6 +108,7 @@ async function signIn() {
 }
 
 function showSignIn(message) {
+  document.body.classList.remove("signed-in");
   $("sign-in-view").hidden = false;
   $("work-view").hidden = true;
   $("supervisor-view").hidden = true;
