@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bus.catalogue import Catalogue
 from bus.escalation import ConversationState, PresenceBoard, on_action, on_conversation
 from bus.officials.view import MAX_TURNS, CaseView
 from bus.schemas.event import Event, new_event
 
+CONV = "gov.agencybus.conversation."
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CATALOGUE = Catalogue.model_validate(
     {"authorities": {"police": {"code": "police", "name": "Police"}}}
@@ -54,31 +56,24 @@ async def test_the_view_follows_a_case_and_wakes_the_request_waiting_for_its_out
     assert view.queue("tax-board") == []
 
 
+def in_c1(kind: str, **fields: Any) -> Event:
+    """An event of the citizen's conversation c1, from the police assistant."""
+    return new_event(CONV + kind, source="assistant:police", conversation_id="c1", **fields)
+
+
 def said(role: str, text: str, message_id: str) -> Event:
-    return new_event(
-        "gov.agencybus.conversation.MessageSent",
-        source="assistant:police",
-        conversation_id="c1",
-        message_id=message_id,
-        author_role=role,
-        text=text,
-    )
+    return in_c1("MessageSent", message_id=message_id, author_role=role, text=text)
 
 
 def unsure(message_id: str, confidence: float) -> Event:
-    return new_event(
-        "gov.agencybus.conversation.IntentClassified",
-        source="assistant:police",
-        conversation_id="c1",
-        message_id=message_id,
-        intent="passport",
-        confidence=confidence,
+    return in_c1(
+        "IntentClassified", message_id=message_id, intent="passport", confidence=confidence
     )
 
 
 def presence(official: str, symbol: str) -> Event:
     return new_event(
-        "gov.agencybus.conversation.OfficialPresenceChanged",
+        CONV + "OfficialPresenceChanged",
         source="officials-api:police",
         authority="police",
         official_id=official,

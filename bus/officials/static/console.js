@@ -407,8 +407,9 @@ async function release() {
   await act("release");
   (current && current.case.can.claim ? $("claim") : $("case-title")).focus();
 }
-async function transfer() {
-  if (await act("transfer", { to_authority: $("transfer-to").value })) {
+/** An action after which the case leaves this official's list: the focus goes back to the list. */
+async function actAndLeave(action, body) {
+  if (await act(action, body)) {
     selected = null;
     showCase(null);
     renderQueue();
@@ -416,6 +417,9 @@ async function transfer() {
   } else {
     $("case-title").focus();
   }
+}
+function transfer() {
+  return actAndLeave("transfer", { to_authority: $("transfer-to").value });
 }
 function askResolve() {
   const label = $("resolution").selectedOptions[0]?.textContent || "";
@@ -423,15 +427,8 @@ function askResolve() {
   $("confirm").returnValue = "";
   $("confirm").showModal();
 }
-async function resolve() {
-  if (await act("resolve", { resolution: $("resolution").value })) {
-    selected = null;
-    showCase(null);
-    renderQueue();
-    $("queue-title").focus();
-  } else {
-    $("case-title").focus();
-  }
+function resolve() {
+  return actAndLeave("resolve", { resolution: $("resolution").value });
 }
 async function send(event) {
   event.preventDefault();
