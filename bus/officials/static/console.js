@@ -497,7 +497,10 @@ function wire() {
   $("reply").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("reply-form").requestSubmit();
   });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => {
+    say(""); // what was said about the other view
+    route();
+  });
   for (const kind of ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"]) {
     window.addEventListener(kind, active, { passive: true });
   }
