@@ -189,6 +189,7 @@ async function refresh() {
   if (!me) return;
   try {
     const body = await call("GET", "/api/cases");
+    if (!me) return; // signed out meanwhile
     cases = body.cases;
     renderQueue();
     if (selected) await loadCase();
@@ -213,7 +214,7 @@ function tick() {
   if (!me) return;
   for (const li of $("cases").children) {
     const c = cases.find((one) => one.case_id === li.dataset.caseId);
-    if (c) li.querySelector(".badge").replaceWith(badge(c));
+    if (c) fillRow(li.firstElementChild, c);
   }
   if (current) fillDue(current.case);
   if (presence === "online" && Date.now() - lastActivity > IDLE_AFTER_S * 1000) {
@@ -251,12 +252,16 @@ function renderQueue() {
 }
 
 function fillRow(button, c) {
+  const badgeNow = badge(c, true);
+  const signature = JSON.stringify([c, badgeNow.className, badgeNow.textContent, c.case_id === selected, language()]);
+  if (button.dataset.signature === signature) return; // unchanged: a screen reader hears nothing new
+  button.dataset.signature = signature;
   const line = document.createElement("span");
   line.className = "line";
   const reason = document.createElement("span");
   reason.className = "reason";
   reason.textContent = reasonOf(c);
-  line.append(reason, badge(c));
+  line.append(reason, badgeNow);
   const parts = [line];
   if (c.preview) {
     const preview = document.createElement("span");
@@ -307,7 +312,7 @@ async function loadCase() {
     }
     throw error;
   }
-  if (id !== selected) return;
+  if (id !== selected || !me) return;
   const first = current === null;
   current = body;
   showCase(body.case);

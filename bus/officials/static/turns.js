@@ -1,18 +1,21 @@
 // How a case and its conversation read: plain words for the machine's, and the countdown.
 import { clock, duration, has, locale, t } from "./words.js";
 
-/** The first answer's service level: its words and its colour. */
-export function due(c) {
+/** The first answer's service level: its words and its colour (amber in its last quarter). */
+export function due(c, coarse = false) {
   if (c.answered) return { kind: "done", text: t("due.answered") };
   const deadline = Date.parse(c.first_response_due);
   const left = deadline - Date.now();
-  if (c.breached || left <= 0) return { kind: "missed", text: `${t("due.missed")}: ${t("due.missedAgo", { time: duration(left) })}` };
+  if (c.breached || left <= 0) {
+    return { kind: "missed", text: `${t("due.missed")}: ${t("due.missedAgo", { time: duration(left, coarse) })}` };
+  }
   const whole = deadline - Date.parse(c.opened_at);
   const soon = left <= Math.max(2 * 60_000, whole / 4);
-  return { kind: soon ? "soon" : "", text: t("due.in", { time: duration(left) }) };
+  return { kind: soon ? "soon" : "", text: t("due.in", { time: duration(left, coarse) }) };
 }
-export function badge(c) {
-  const state = due(c);
+/** The countdown as a badge; ``coarse``: whole minutes, for the list of cases. */
+export function badge(c, coarse = false) {
+  const state = due(c, coarse);
   const span = document.createElement("span");
   span.className = `badge ${state.kind}`;
   span.textContent = state.text;

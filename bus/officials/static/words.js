@@ -53,11 +53,12 @@ export function locale() {
 export function unit(value, name) {
   return new Intl.NumberFormat(locale(), { style: "unit", unit: name, unitDisplay: "short" }).format(value);
 }
-export function duration(ms) {
+/** "12 min", "3 min 20 sec", "2 hr 5 min"; ``coarse`` leaves out the seconds past a minute. */
+export function duration(ms, coarse = false) {
   const seconds = Math.max(0, Math.round(Math.abs(ms) / 1000));
   if (seconds < 60) return unit(seconds, "second");
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return `${unit(minutes, "minute")} ${unit(seconds % 60, "second")}`;
+  if (minutes < 10 && !coarse) return `${unit(minutes, "minute")} ${unit(seconds % 60, "second")}`;
   if (minutes < 60) return unit(minutes, "minute");
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${unit(hours, "hour")} ${unit(minutes % 60, "minute")}`;
