@@ -11,7 +11,8 @@ export function due(c, coarse = false) {
   }
   const whole = deadline - Date.parse(c.opened_at);
   const soon = left <= Math.max(2 * 60_000, whole / 4);
-  return { kind: soon ? "soon" : "", text: t("due.in", { time: duration(left, coarse) }) };
+  const text = t("due.in", { time: duration(left, coarse) });
+  return soon ? { kind: "soon", text: `${t("due.soon")}: ${text}` } : { kind: "", text }; // not by colour alone
 }
 /** The countdown as a badge; ``coarse``: whole minutes, for the list of cases. */
 export function badge(c, coarse = false) {
