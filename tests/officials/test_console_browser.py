@@ -70,12 +70,18 @@ async def open_console(
     return page
 
 
-async def accessible(page: Page, name: str) -> None:
-    """axe-core finds no violation in the page as it is; a screenshot is kept either way."""
+async def keep(page: Page, name: str) -> str:
+    """A screenshot of the page as it is, for a person; returns the size's name."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
     size = "phone" if width < 600 else "desktop"
     await page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+    return size
+
+
+async def accessible(page: Page, name: str) -> None:
+    """axe-core finds no violation in the page as it is; a screenshot is kept either way."""
+    size = await keep(page, name)
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE))
     result = json.loads(await page.evaluate("async () => JSON.stringify(await axe.run())"))
@@ -337,6 +343,7 @@ class Keyboard:
     @staticmethod
     async def claim(page: Page) -> None:
         await tab_to(page, "#claim")
+        await keep(page, "keyboard-focus")  # to see the focus ring
         await page.keyboard.press("Space")
 
     @staticmethod
