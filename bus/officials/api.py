@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue
 from bus.client import Publisher
+from bus.escalation.case import Case, Status, allowed
 from bus.metrics.http import add_metrics_route, http_metrics
 from bus.officials.auth import Directory, Official
 from bus.officials.view import CaseView
@@ -90,21 +91,26 @@ class OfficialsApi:
         return official_id
 
     def _for(self, case: dict[str, Any], official: Official) -> dict[str, Any]:
-        """The case as ``official`` sees it: names, the reason it waits now, what they may do."""
-        mine = case["status"] == "claimed" and case["official_id"] == official.id
-        active = case["status"] != "resolved" and case["authority"] == official.authority
+        """The case as ``official`` sees it: names, the reason it waits now, and what they
+        may do, by the escalator's own rules."""
+        rules = Case(
+            case_id=case["case_id"],
+            conversation_id=str(case["conversation_id"]),
+            authority=case["authority"],
+            host=case["authority"],
+            trigger=case["trigger"],
+            policy=case["policy"],
+            opened_at_ms=0,
+            first_response_due_ms=0,
+            status=Status(case["status"]),
+            official_id=case["official_id"],
+        )
         return {
             **case,
             "official_name": self._name(case["official_id"]),
             "waiting": self.view.waiting(case),
             "preview": self.view.preview(str(case["conversation_id"])),
-            "can": {
-                "claim": active and case["status"] == "open",
-                "release": active and mine,
-                "transfer": active and (case["status"] == "open" or mine),
-                "reply": active and mine,
-                "resolve": active and mine,
-            },
+            "can": allowed(rules, official.id, official.authority),
         }
 
     def _authenticated(self, handler: Handler) -> Callable[[web.Request], Awaitable[Any]]:
