@@ -152,6 +152,20 @@ async def publish_conversation(system: Any, conversation_id: str, question: str)
             await publisher.publish(catalogue.topics.assistant_events, event)
 
 
+async def citizen_says(system: Any, conversation_id: str, text: str) -> None:
+    catalogue = load_catalogue(system.catalogue_path)
+    async with Publisher(system.settings) as publisher:
+        event = new_event(
+            CONV + "MessageSent",
+            source="assistant:police",
+            conversation_id=conversation_id,
+            message_id=uuid.uuid4().hex,
+            author_role="END_USER",
+            text=text,
+        )
+        await publisher.publish(catalogue.topics.assistant_events, event)
+
+
 async def publish_unsure(system: Any, conversation_id: str, words: str) -> None:
     """A citizen the bot does not understand twice: a low-confidence case."""
     catalogue = load_catalogue(system.catalogue_path)
@@ -262,6 +276,13 @@ async def walk_a_case(system: Any, browser: Browser, steps: dict[str, Any]) -> N
     await expect(conversation).to_contain_text(answer)
     await expect(anna.locator("#reply")).to_have_value("")
     await reply_reached_the_citizen(system, conversation_id, answer)
+    # The citizen writes again: it appears by itself, and only it is announced.
+    await citizen_says(system, conversation_id, "Thank you, I will.")
+    await expect(conversation).to_contain_text("Thank you, I will.", timeout=SLOW)
+    await expect(anna.locator("#announcer")).to_have_text(
+        "New message from Citizen: Thank you, I will."
+    )
+    await expect(conversation.locator("li", has_text=question)).to_have_count(1)
 
     await steps["transfer"](anna, "Tax and Customs Board")
     await expect(anna.locator("#status")).to_contain_text("transferred to Tax and Customs Board")
