@@ -70,6 +70,7 @@ class OfficialsApi:
         guard = self._authenticated
         app.router.add_get("/", self._console)
         app.router.add_static("/static/", STATIC)
+        app.on_response_prepare.append(_revalidate_console)
         app.router.add_get("/api/me", guard(self._me))
         app.router.add_get("/api/cases", guard(self._queue))
         app.router.add_get("/api/cases/{case_id}", guard(self._case))
@@ -80,9 +81,7 @@ class OfficialsApi:
         return app
 
     async def _console(self, request: web.Request) -> web.StreamResponse:
-        response = web.FileResponse(STATIC / "console.html")
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+        return web.FileResponse(STATIC / "console.html")
 
     def _name(self, official_id: str | None) -> str | None:
         for known in self.directory.officials:
@@ -242,6 +241,13 @@ class OfficialsApi:
         figures["names"] = {o.id: o.name for o in colleagues}
         figures["presence"] = {o.id: self.view.presence_of(o.id) for o in colleagues}
         return web.json_response(figures)
+
+
+async def _revalidate_console(request: web.Request, response: web.StreamResponse) -> None:
+    """The console's files are checked with the server on each load (a 304 when unchanged),
+    so an upgraded API never runs under yesterday's script."""
+    if request.path == "/" or request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:

@@ -3,6 +3,8 @@ the whole conversation, and the supervisor's figures. Real worker, broker and AP
 
 from __future__ import annotations
 
+import asyncio
+import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -82,3 +84,20 @@ async def test_the_api_says_what_each_official_may_do_and_who_holds_a_refused_ca
     assert (figures["claimed_now"], figures["claimed_today"]) == ({"anna": 1}, {"anna": 1})
     assert figures["officials_online"] == ["bert"]
     assert figures["names"] == {"anna": "Anna Tamm", "bert": "Bert Kask"}
+
+
+async def test_the_console_is_served_as_modules_that_browsers_check_on_each_load(
+    escalation_system: Callable[..., Any],
+) -> None:
+    system = escalation_system()
+
+    def head(path: str) -> tuple[str, str]:
+        with urllib.request.urlopen(system.api.url + path, timeout=30) as response:
+            return response.headers["Content-Type"], response.headers["Cache-Control"]
+
+    page = await asyncio.to_thread(head, "/")
+    script = await asyncio.to_thread(head, "/static/console.js")
+    words = await asyncio.to_thread(head, "/static/messages.json")
+    assert page == ("text/html", "no-cache")
+    assert "javascript" in script[0] and script[1] == "no-cache"
+    assert words == ("application/json", "no-cache")
