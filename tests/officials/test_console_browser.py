@@ -240,6 +240,7 @@ async def walk_a_case(system: Any, browser: Browser, steps: dict[str, Any]) -> N
     case = row(anna, question)
     await expect(case).to_contain_text("The citizen asked for a person", timeout=SLOW)
     await expect(case).to_contain_text(re.compile(r"due in \d+ min"))
+    await expect(anna).to_have_title("(1) Officials' console")  # seen from another tab
     await steps["open"](anna, question)
     conversation = anna.locator("#conversation")
     await expect(conversation).to_contain_text(question)

@@ -116,6 +116,7 @@ function showSignIn(message) {
   $("presence-field").hidden = true;
   $("sign-out").hidden = true;
   $("who").textContent = "";
+  document.title = t("app.title");
   if (message) say(message);
 }
 
@@ -247,6 +248,8 @@ function renderQueue() {
   for (const gone of rows.values()) gone.remove();
   $("queue-count").textContent = `(${plural("queue.count", cases.length)})`;
   $("queue-empty").hidden = cases.length > 0;
+  const waiting = cases.filter((c) => c.status === "open").length; // seen from another tab too
+  document.title = waiting ? `(${waiting}) ${t("app.title")}` : t("app.title");
   $("cases").setAttribute("aria-label", t("queue.label", { authority: authorityName(me, me.authority) }));
   if (fresh.length) say(fresh.map((c) => t("queue.newCase", { reason: reasonOf(c) })).join(" "));
 }
