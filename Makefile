@@ -37,7 +37,7 @@ $(HELM_STAMP):  # compiled from its Go module once (a few minutes)
 	GOBIN=$(CURDIR)/.cache/bin go install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 	rm -f .cache/bin/.helm-* && touch $@
 
-tools: $(NODE_STAMP) $(HELM_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser (npm), helm (Go)
+tools: $(NODE_STAMP) $(HELM_STAMP) ## tools the tests use, into .cache/: the AsyncAPI parser and axe-core (npm), helm (Go)
 
 asyncapi: $(STAMP) $(NODE_STAMP) ## write build/asyncapi.yaml from the catalogue and contracts, and validate it
 	mkdir -p build

@@ -349,17 +349,23 @@ class Officials:
 
     @classmethod
     def write(cls, path: Path) -> Officials:
-        people = [
-            ("anna", "Anna Tamm", "police"),
-            ("bert", "Bert Kask", "police"),
-            ("carl", "Carl Saar", "tax-board"),
+        people = [  # anna is her authority's supervisor
+            ("anna", "Anna Tamm", "police", True),
+            ("bert", "Bert Kask", "police", False),
+            ("carl", "Carl Saar", "tax-board", False),
         ]
         tokens, entries = {}, []
-        for official, name, authority in people:
+        for official, name, authority, supervisor in people:
             token, digest = new_token()
             tokens[official] = token
             entries.append(
-                {"id": official, "name": name, "authority": authority, "token_sha256": digest}
+                {
+                    "id": official,
+                    "name": name,
+                    "authority": authority,
+                    "token_sha256": digest,
+                    "supervisor": supervisor,
+                }
             )
         path.write_text(yaml.safe_dump({"officials": entries}))
         return cls(path, tokens)

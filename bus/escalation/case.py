@@ -6,7 +6,8 @@ Plain state and transitions; each transition checks who may take it and raises
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -118,6 +119,29 @@ def resolve(case: Case, official: str, authority: str, resolution: str) -> None:
     _not_closed(case)
     _claimed_by(case, official)
     case.status, case.resolution = Status.RESOLVED, resolution
+
+
+def allowed(case: Case, official: str, authority: str) -> dict[str, bool]:
+    """Which actions ``official`` of ``authority`` may take on ``case`` now, by the rules
+    above (each tried on a copy): what the officials' console enables. Claiming is not
+    offered again to the official who holds the case; a transfer is to another authority."""
+    attempts: dict[str, Callable[[Case], None]] = {
+        "claim": lambda c: claim(c, official, authority),
+        "release": lambda c: release(c, official, authority),
+        "transfer": lambda c: transfer(c, official, authority, f"{c.authority} (another)"),
+        "reply": lambda c: reply(c, official, authority, 0),
+        "resolve": lambda c: resolve(c, official, authority, "OTHER"),
+    }
+    found = {}
+    for action, attempt in attempts.items():
+        try:
+            attempt(replace(case))
+        except CaseActionError:
+            found[action] = False
+        else:
+            found[action] = True
+    found["claim"] = found["claim"] and case.official_id != official
+    return found
 
 
 def breach(case: Case, now_ms: int) -> bool:

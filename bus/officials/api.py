@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
 from bus.catalogue import Catalogue
 from bus.client import Publisher
+from bus.escalation.case import Case, Status, allowed
 from bus.metrics.http import add_metrics_route, http_metrics
 from bus.officials.auth import Directory, Official
 from bus.officials.view import CaseView
@@ -66,16 +69,48 @@ class OfficialsApi:
         add_metrics_route(app)
         guard = self._authenticated
         app.router.add_get("/", self._console)
+        app.router.add_static("/static/", STATIC)
+        app.on_response_prepare.append(_revalidate_console)
         app.router.add_get("/api/me", guard(self._me))
         app.router.add_get("/api/cases", guard(self._queue))
         app.router.add_get("/api/cases/{case_id}", guard(self._case))
         for action in ("claim", "release", "transfer", "reply", "resolve"):
             app.router.add_post(f"/api/cases/{{case_id}}/{action}", guard(self._action))
         app.router.add_put("/api/presence", guard(self._presence))
+        app.router.add_get("/api/supervisor", guard(self._supervisor))
         return app
 
     async def _console(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "console.html")
+
+    def _name(self, official_id: str | None) -> str | None:
+        for known in self.directory.officials:
+            if known.id == official_id:
+                return known.name
+        return official_id
+
+    def _for(self, case: dict[str, Any], official: Official) -> dict[str, Any]:
+        """The case as ``official`` sees it: names, the reason it waits now, and what they
+        may do, by the escalator's own rules."""
+        rules = Case(
+            case_id=case["case_id"],
+            conversation_id=str(case["conversation_id"]),
+            authority=case["authority"],
+            host=case["authority"],
+            trigger=case["trigger"],
+            policy=case["policy"],
+            opened_at_ms=0,
+            first_response_due_ms=0,
+            status=Status(case["status"]),
+            official_id=case["official_id"],
+        )
+        return {
+            **case,
+            "official_name": self._name(case["official_id"]),
+            "waiting": self.view.waiting(case),
+            "preview": self.view.preview(str(case["conversation_id"])),
+            "can": allowed(rules, official.id, official.authority),
+        }
 
     def _authenticated(self, handler: Handler) -> Callable[[web.Request], Awaitable[Any]]:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -95,13 +130,17 @@ class OfficialsApi:
                 "id": official.id,
                 "name": official.name,
                 "authority": official.authority,
+                "authorities": {a.code: a.name for a in self.catalogue.authorities.values()},
+                "supervisor": official.supervisor,
+                "presence": self.view.presence_of(official.id),
                 "transfer_to": others,
                 "resolutions": list(RESOLUTIONS),
             }
         )
 
     async def _queue(self, request: web.Request, official: Official) -> web.StreamResponse:
-        return web.json_response({"cases": self.view.queue(official.authority)})
+        cases = [self._for(case, official) for case in self.view.queue(official.authority)]
+        return web.json_response({"cases": cases})
 
     def _own_case(self, request: web.Request, official: Official) -> dict[str, Any] | web.Response:
         case_id = request.match_info["case_id"]
@@ -116,8 +155,14 @@ class OfficialsApi:
         case = self._own_case(request, official)
         if isinstance(case, web.Response):
             return case
-        messages = self.view.messages.get(str(case["conversation_id"]), [])
-        return web.json_response({"case": case, "messages": messages})
+        conversation = str(case["conversation_id"])
+        return web.json_response(
+            {
+                "case": self._for(case, official),
+                "turns": self.view.turns.get(conversation, []),
+                "messages": self.view.messages(conversation),
+            }
+        )
 
     async def _action(self, request: web.Request, official: Official) -> web.StreamResponse:
         case = self._own_case(request, official)
@@ -151,11 +196,15 @@ class OfficialsApi:
             return _error(504, "no-outcome", "the escalator did not answer; is a worker running?")
         finally:
             self.view.forget(str(event.id))
+        now = self.view.cases.get(case["case_id"], case)
         if result.type.endswith("CaseActionRejected"):
             reason = str(result.data["reason"])
-            return _error(STATUS.get(reason, 400), reason, str(result.data.get("detail", "")))
+            body = {"error": reason, "detail": str(result.data.get("detail", ""))}
+            if now.get("official_id"):  # who holds it, for the console to say so in words
+                body["holder_name"] = self._name(now["official_id"])
+            return web.json_response(body, status=STATUS.get(reason, 400))
         return web.json_response(
-            {"case": self.view.cases.get(case["case_id"]), "event": result.type, "id": result.id}
+            {"case": self._for(now, official), "event": result.type, "id": result.id}
         )
 
     async def _presence(self, request: web.Request, official: Official) -> web.StreamResponse:
@@ -175,7 +224,30 @@ class OfficialsApi:
         await self.publisher.publish(
             self.catalogue.topics.presence, event, key=official.id.encode()
         )
+        self.view.apply(event)  # this API's own view knows at once; the topic tells the rest
         return web.json_response({"official_id": official.id, "presence": presence.lower()})
+
+    async def _supervisor(self, request: web.Request, official: Official) -> web.StreamResponse:
+        if not official.supervisor:
+            return _error(403, "not-supervisor", f"{official.id} is not a supervisor")
+        try:
+            zone = ZoneInfo(request.query.get("tz") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return _error(400, "bad-time-zone", f"unknown time zone {request.query.get('tz')!r}")
+        authority = official.authority
+        online = self.view.online(authority)
+        figures = self.view.supervision.figures(authority, online, datetime.now(UTC), zone)
+        colleagues = [o for o in self.directory.officials if o.authority == authority]
+        figures["names"] = {o.id: o.name for o in colleagues}
+        figures["presence"] = {o.id: self.view.presence_of(o.id) for o in colleagues}
+        return web.json_response(figures)
+
+
+async def _revalidate_console(request: web.Request, response: web.StreamResponse) -> None:
+    """The console's files are checked with the server on each load (a 304 when unchanged),
+    so an upgraded API never runs under yesterday's script."""
+    if request.path == "/" or request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:

@@ -1,7 +1,8 @@
 """Who is calling: bearer tokens mapped to an official and an authority by configuration.
 
 The officials file (``BUS_OFFICIALS``) keeps only each token's SHA-256, so the
-file itself holds no secret; ``bus officials token`` makes a token and its line.
+file itself holds no secret; ``supervisor: true`` marks who sees the
+authority's figures; ``bus officials token`` makes a token and its line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Official(BaseModel):
     name: str = Field(min_length=1)
     authority: str = Field(min_length=1)
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    supervisor: bool = False
+    """Sees the supervisor's figures of the authority (queue, officials, service levels)."""
 
 
 class _File(BaseModel):

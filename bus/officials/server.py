@@ -1,4 +1,7 @@
-"""Run the officials' API: a publisher, the case view following Kafka, the HTTP server."""
+"""Run the officials' API: a publisher, the case view following Kafka, the HTTP server.
+
+The view follows the escalations, the conversations' topics and the officials'
+presence."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ class OfficialsServer(AsyncResource):
         self.view = CaseView()
         self.publisher = Publisher(settings)
         topics = self.catalogue.topics
-        followed = [topics.escalations, topics.assistant_events]
+        followed = [topics.escalations, topics.assistant_events, topics.presence]
         followed += [a.assistant_topic for a in self.catalogue.authorities.values()]
         self.follower = TopicFollower(
             settings.bootstrap_servers, followed, self._apply, **security_kwargs(settings)
@@ -65,7 +68,7 @@ class OfficialsServer(AsyncResource):
     def _caught_up(self) -> str | None:
         if self.follower.caught_up.is_set():
             return None
-        return "reading the escalations and conversations so far"
+        return "reading the escalations, conversations and presence so far"
 
     async def stop(self) -> None:
         if self._runner is not None:

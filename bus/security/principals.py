@@ -155,7 +155,7 @@ def principals(catalogue: Catalogue, settings: Settings) -> list[Principal]:
         .build("audit-reader", "auditors: replay the audit log and the events"),
         _worker("escalator", catalogue, settings),
         _Grants(officials := COMPONENTS["officials"])
-        .topics(Operation.READ, t.escalations, t.assistant_events, *assistants)
+        .topics(Operation.READ, t.escalations, t.assistant_events, *assistants, t.presence)
         .topics(Operation.WRITE, t.escalation_actions, t.presence)
         .group_prefix(officials)
         .build(officials, "bus component: the officials' API and console"),

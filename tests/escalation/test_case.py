@@ -8,6 +8,7 @@ from bus.errors import CaseActionError
 from bus.escalation.case import (
     Case,
     Status,
+    allowed,
     breach,
     claim,
     release,
@@ -111,3 +112,17 @@ def test_a_case_survives_its_json_round_trip() -> None:
     case = new_case()
     claim(case, "anna", "police")
     assert Case.from_json(case.to_json()) == case
+
+
+def test_what_an_official_may_do_follows_the_same_rules() -> None:
+    case = new_case()
+    nothing = dict.fromkeys(("claim", "release", "transfer", "reply", "resolve"), False)
+    assert allowed(case, "anna", "police") == {**nothing, "claim": True, "transfer": True}
+    assert allowed(case, "carl", "tax-board") == nothing
+    claim(case, "anna", "police")
+    holding = dict.fromkeys(("release", "transfer", "reply", "resolve"), True)
+    assert allowed(case, "anna", "police") == {"claim": False, **holding}
+    assert allowed(case, "bert", "police") == nothing
+    assert case.status is Status.CLAIMED  # only copies were tried
+    resolve(case, "anna", "police", "ACCEPTED")
+    assert allowed(case, "anna", "police") == nothing
