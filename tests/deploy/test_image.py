@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +43,7 @@ def image() -> Iterator[str]:
         text=True,
         timeout=900,
         check=False,
+        env={**os.environ, "PYTHON": sys.executable},  # the wheels from this environment's pip
     )
     assert build.returncode == 0, build.stderr[-3000:]
     try:
