@@ -37,7 +37,11 @@ class OfficialsServer(AsyncResource):
         followed = [topics.escalations, topics.assistant_events]
         followed += [a.assistant_topic for a in self.catalogue.authorities.values()]
         self.follower = TopicFollower(
-            settings.bootstrap_servers, followed, self._apply, **security_kwargs(settings)
+            settings.bootstrap_servers,
+            followed,
+            self._apply,
+            on_restart=self.view.clear,
+            **security_kwargs(settings),
         )
         self._runner: web.AppRunner | None = None
 
