@@ -1,0 +1,299 @@
+"""Every code block of the README works as written, so the README cannot rot.
+
+Each Python block runs as a script of its own, outside the project's folder,
+against a broker, registry and gateway of this module, and does what the
+README says it does; the long-running ones (an agency service, a webhook
+receiver) are fed an event and stopped the way the README says. Every ``bus``
+and ``make`` command line of the shell blocks must parse (a renamed command
+or option fails here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bus.cli.main import build_parser
+from bus.client import Publisher, Subscriber
+from bus.kafka.local import free_port
+from bus.settings import PROJECT_ROOT, Settings
+from bus.supervise import Service, http_ok, run_bus, start_bus
+from connectors.webhooks.delivery import RetryPolicy, post_with_retries
+
+from .probes import OwnBroker, until_status
+
+README = PROJECT_ROOT / "README.md"
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+
+
+def blocks(*languages: str) -> list[str]:
+    return [body for language, body in BLOCK.findall(README.read_text()) if language in languages]
+
+
+def python_block(marker: str) -> str:
+    """The one Python block holding ``marker``."""
+    found = [block for block in blocks("python") if marker in block]
+    assert len(found) == 1, f"{len(found)} Python blocks of the README hold {marker!r}"
+    return found[0]
+
+
+MARKERS = {
+    "publisher": "Publisher(Settings())",
+    "agency service": "Subscriber(settings",
+    "gateway client": "aiohttp.ClientSession",
+    "webhook receiver": "web.run_app",
+    "scrubber": "Scrubber()",
+}
+"""Each Python block of the README, by a line only it has; each has its test below."""
+
+
+def test_every_python_block_of_the_readme_has_a_test() -> None:
+    for block in blocks("python"):
+        owners = [name for name, marker in MARKERS.items() if marker in block]
+        assert len(owners) == 1, f"no test (or several) runs this README block:\n{block}"
+
+
+@dataclass
+class Script:
+    """A README block run as ``python block.py`` in a folder of its own."""
+
+    process: subprocess.Popen[str]
+    output: Path
+
+    @classmethod
+    def start(cls, block: str, folder: Path, env: dict[str, str]) -> Script:
+        folder.mkdir(parents=True, exist_ok=True)
+        script, output = folder / "block.py", folder / "output.txt"
+        script.write_text(block)
+        with output.open("w") as out:
+            process = subprocess.Popen(
+                [sys.executable, str(script)],
+                cwd=folder,
+                env={**os.environ, **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        return cls(process, output)
+
+    @property
+    def text(self) -> str:
+        return self.output.read_text()
+
+    def wait_for(self, text: str, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while text not in self.text:
+            assert self.process.poll() is None, f"exited {self.process.returncode}:\n{self.text}"
+            assert time.monotonic() < deadline, f"no {text!r} after {timeout_s} s:\n{self.text}"
+            time.sleep(0.2)
+
+    def finish(self, timeout_s: float = 120) -> int:
+        try:
+            return self.process.wait(timeout_s)
+        finally:
+            self.stop(signal.SIGKILL)
+
+    def stop(self, signum: int) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        return self.process.wait(30)
+
+
+def run_block(block: str, folder: Path, env: dict[str, str]) -> str:
+    """Run a block to its end; its output, once it exited 0."""
+    script = Script.start(block, folder, env)
+    code = script.finish()
+    assert code == 0, f"the README block exited {code}:\n{script.text}"
+    return script.text
+
+
+@dataclass
+class Bus:
+    """A broker of this module with the example catalogue's topics and a registry."""
+
+    env: dict[str, str]
+    folder: Path
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            bootstrap_servers=self.env["BUS_BOOTSTRAP_SERVERS"],
+            schema_registry_url=self.env["BUS_SCHEMA_REGISTRY_URL"],
+        )
+
+
+@pytest.fixture(scope="module")
+def bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bus]:
+    broker = OwnBroker(free_port(), tmp_path_factory.mktemp("readme-kafka"))
+    broker("start")
+    registry: Service | None = None
+    try:
+        url = f"http://127.0.0.1:{free_port()}"
+        env = {"BUS_BOOTSTRAP_SERVERS": broker.bootstrap_servers, "BUS_SCHEMA_REGISTRY_URL": url}
+        applied = run_bus("topics", "apply", env=env)
+        assert applied.returncode == 0, applied.stderr
+        folder = tmp_path_factory.mktemp("readme")
+        port = url.rsplit(":", 1)[1]
+        registry = start_bus("registry", ["registry", "serve", "--port", port], env, folder)
+        registry.wait_until(http_ok(url + "/subjects"), timeout_s=60)
+        yield Bus(env, folder)
+    finally:
+        if registry is not None:
+            registry.stop()
+        broker("stop")
+
+
+@pytest.mark.broker
+def test_the_publisher_block_publishes_a_greeting(bus: Bus, tmp_path: Path) -> None:
+    output = run_block(python_block(MARKERS["publisher"]), tmp_path, bus.env)
+    assert re.fullmatch(r"published [0-9a-f-]{36}\n", output), output
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+def test_the_agency_service_block_answers_a_service_request_until_ctrl_c(
+    bus: Bus, tmp_path: Path
+) -> None:
+    service = Script.start(python_block(MARKERS["agency service"]), tmp_path, bus.env)
+    try:
+        request_id = f"sr-{uuid.uuid4().hex[:8]}"
+        created = asyncio.run(_request_and_answer(bus.settings, request_id, service))
+        assert created.header["request_id"] == request_id
+    finally:
+        code = service.stop(signal.SIGINT)
+    assert code == 0, service.text
+    assert "Traceback" not in service.text
+
+
+async def _request_and_answer(settings: Settings, request_id: str, service: Script) -> object:
+    """Put a service request in the tax board's inbox; wait for the block's status update."""
+    async with Publisher(settings) as bus:
+        created = await bus.emit(
+            "bus.inbox.tax-board",
+            "ServiceRequestCreated",
+            source="assistant:tax-board",
+            conversation_id="c-42",
+            request_id=request_id,
+            authority="tax-board",
+            service_code="tax-refund",
+        )
+    await asyncio.to_thread(service.wait_for, f"accepted {request_id}")
+    updates = Subscriber(settings, topics=["bus.service-updates"], group_id=uuid.uuid4().hex)
+    async with updates, asyncio.timeout(60):
+        async for delivery in updates:
+            answer = delivery.event
+            if answer.header.get("causation_id") == created.id:
+                assert answer.type.endswith("ServiceRequestAccepted")
+                assert answer.data["handled_by"] == "refunds unit"
+                return created
+    raise AssertionError("no status update")
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+def test_the_gateway_client_block_posts_events_and_reads_replies(bus: Bus, tmp_path: Path) -> None:
+    port = free_port()
+    keys = {"BUS_GATEWAY_KEY_TAX_BOT": uuid.uuid4().hex, "BUS_GATEWAY_HMAC_POLICE_BOT": "x"}
+    example = PROJECT_ROOT / "deploy/connectors/gateway-clients.example.yaml"
+    args = ["gateway", "serve", "--port", str(port), "--clients", str(example)]
+    gateway = start_bus("gateway", args, {**bus.env, **keys}, tmp_path / "logs")
+    try:
+        until_status(f"http://127.0.0.1:{port}/readyz", 200, timeout_s=90)
+        env = {**bus.env, **keys, "GATEWAY_URL": f"http://127.0.0.1:{port}"}
+        output = run_block(python_block(MARKERS["gateway client"]), tmp_path / "client", env)
+    finally:
+        gateway.stop()
+    assert re.match(r"accepted [0-9a-f-]{36}\n\d+ replies; ask next time after \d+\n$", output)
+
+
+@pytest.mark.slow
+def test_the_webhook_receiver_block_takes_the_bus_signed_calls_until_sigterm(
+    tmp_path: Path,
+) -> None:
+    port, secret = free_port(), uuid.uuid4().hex
+    env = {"BUS_WEBHOOK_SECRET_TAX_BOARD": secret, "PORT": str(port)}
+    receiver = Script.start(python_block(MARKERS["webhook receiver"]), tmp_path, env)
+    try:
+        receiver.wait_for(f"http://0.0.0.0:{port}")
+        delivered, refused = asyncio.run(_deliver(f"http://127.0.0.1:{port}/bus/events", secret))
+        assert delivered.delivered and delivered.attempts == 1, delivered
+        assert refused.permanent and "HTTP 401" in refused.error, refused
+        receiver.wait_for("received gov.agencybus.servicerequest.ServiceRequestCreated e-1")
+    finally:
+        code = receiver.stop(signal.SIGTERM)
+    assert code == 0, receiver.text
+    assert receiver.text.count("received") == 1, "the repeated id was handled once"
+
+
+async def _deliver(url: str, secret: str) -> tuple[object, object]:
+    """Deliver one event twice with the webhook runner's own code, then once badly signed."""
+    event = {"id": "e-1", "type": "gov.agencybus.servicerequest.ServiceRequestCreated", "data": {}}
+    body = json.dumps(event).encode()
+    policy = RetryPolicy(max_attempts=1)
+    async with aiohttp.ClientSession() as session:
+        delivered = await post_with_retries(session, url, secret, body, "e-1", policy)
+        await post_with_retries(session, url, secret, body, "e-1", policy)
+        refused = await post_with_retries(session, url, "wrong", body, "e-1", policy)
+    return delivered, refused
+
+
+def test_the_scrubber_block_prints_what_its_comment_says(tmp_path: Path) -> None:
+    block = python_block(MARKERS["scrubber"])
+    expected = re.findall(r"^# (.*)$", block, re.M)
+    assert run_block(block, tmp_path, {}).splitlines() == expected
+
+
+def _command_lines() -> list[list[str]]:
+    """The words of every command line of the README's shell blocks, variables and
+    comments left out, continuation lines joined."""
+    lines = []
+    for block in blocks("sh", "bash", "console"):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+                words.pop(0)
+            if ">" in words:
+                words = words[: words.index(">")]
+            if words:
+                lines.append(words)
+    return lines
+
+
+COMMANDS = _command_lines()
+
+
+@pytest.mark.parametrize(
+    "words", [w for w in COMMANDS if w[0] == "bus"], ids=lambda w: " ".join(w)[:60]
+)
+def test_every_bus_command_of_the_readme_parses(words: list[str]) -> None:
+    try:
+        args = build_parser().parse_args(words[1:])
+    except SystemExit as exc:
+        pytest.fail(f"`{shlex.join(words)}` does not parse (exit {exc.code})")
+    assert callable(args.func)
+
+
+def test_every_make_target_of_the_readme_exists() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
+    for words in COMMANDS:
+        if words[0] == "make":
+            assert set(words[1:]) <= targets, shlex.join(words)
+
+
+def test_the_readme_shows_commands_of_every_kind() -> None:
+    assert {words[0] for words in COMMANDS} >= {"bus", "make"}
