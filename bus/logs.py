@@ -82,6 +82,33 @@ class RepeatFilter(logging.Filter):
         return True
 
 
+EXPECTED = (
+    ("aiokafka", "Group Coordinator Request failed"),
+    ("aiokafka", "Topic %s not found in cluster metadata"),
+    ("aiokafka", "Unable connect to node with id"),
+    ("aiokafka", "Unable to update metadata from"),
+    ("aiokafka", "Failed fetch messages from"),
+    ("librdkafka", "FAIL "),
+)
+"""(logger, start of the message) of conditions a library logs at ERROR that the bus expects
+and outlives: a new cluster making its offsets topic, a topic not made yet (the bus says
+itself what it waits for), a broker restarting (``/readyz`` and a warning say Kafka is away).
+The client retries each by itself."""
+
+
+class ExpectedAsWarning(logging.Filter):
+    """Logs the libraries' ``EXPECTED`` conditions as warnings: ERROR is for what needs a person."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and any(
+            (record.name == name or record.name.startswith(name + "."))
+            and (str(record.msg).startswith(text) or record.getMessage().startswith(text))
+            for name, text in EXPECTED
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class _RaisedAnyway(logging.Filter):
     """Drops aiokafka's log of a bootstrap server it cannot connect to: when none answers,
     the error is raised and reported as one line; the log would say it twice."""
@@ -97,6 +124,7 @@ def configure(*, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for handler in logging.getLogger().handlers:
+        handler.addFilter(ExpectedAsWarning())
         handler.addFilter(RepeatFilter())
     if not verbose:
         logging.getLogger("aiokafka").setLevel(logging.WARNING)

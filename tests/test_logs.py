@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bus.logs import RepeatFilter, Repeats
+from bus.logs import ExpectedAsWarning, RepeatFilter, Repeats
 
 
 class Clock:
@@ -67,3 +67,21 @@ def test_the_filter_lets_info_and_different_conditions_through() -> None:
     assert quiet.filter(_record(logging.ERROR, "Topic %s not found", "a"))
     assert quiet.filter(_record(logging.ERROR, "Topic %s not found", "b"))
     assert quiet.filter(_record(logging.ERROR, "Topic %s not found", "a", name="other"))
+
+
+def test_a_librarys_expected_conditions_are_warnings_and_its_other_errors_stay_errors() -> None:
+    expected = ExpectedAsWarning()
+    offsets = _record(
+        logging.ERROR,
+        "Group Coordinator Request failed: %s",
+        "CoordinatorNotAvailableError",
+        name="aiokafka.consumer.group_coordinator",
+    )
+    refused = _record(logging.ERROR, "%s [%s] %s", "FAIL", "rdkafka#producer-1", "refused")
+    refused.name = "librdkafka"
+    other = _record(logging.ERROR, "Unexpected error in fetcher routine")
+    ours = _record(logging.ERROR, "Group Coordinator Request failed", name="bus.worker")
+    for record in (offsets, refused, other, ours):
+        assert expected.filter(record)
+    assert (offsets.levelname, refused.levelname) == ("WARNING", "WARNING")
+    assert (other.levelname, ours.levelname) == ("ERROR", "ERROR")

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
+from bus.errors import DecodeError
 from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
@@ -46,7 +47,12 @@ class OfficialsServer(AsyncResource):
         self._runner: web.AppRunner | None = None
 
     async def _apply(self, record: Any) -> None:
-        self.view.apply(await self.publisher.codec.decode_async(record.value))
+        try:
+            event = await self.publisher.codec.decode_async(record.value)
+        except DecodeError as exc:  # the router dead-letters the shared topics' bad input
+            log.debug("skipping %s[%s]@%s: %s", record.topic, record.partition, record.offset, exc)
+            return
+        self.view.apply(event)
 
     async def start(self) -> None:
         """Read, then serve; if either fails (a port in use), close what was opened."""
