@@ -297,3 +297,15 @@ def test_every_make_target_of_the_readme_exists() -> None:
 
 def test_the_readme_shows_commands_of_every_kind() -> None:
     assert {words[0] for words in COMMANDS} >= {"bus", "make"}
+
+
+def _settings_table() -> str:
+    section = README.read_text().split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("| `BUS_"))
+
+
+def test_the_settings_table_lists_every_setting_and_no_other() -> None:
+    listed = set(re.findall(r"`(BUS_[A-Z0-9_]+)`", _settings_table()))
+    fields = {f"BUS_{name.upper()}" for name in Settings.model_fields}
+    assert listed - fields == set(), "the README lists settings that do not exist"
+    assert fields - listed == set(), "settings missing from the README's table"
