@@ -309,3 +309,14 @@ def test_the_settings_table_lists_every_setting_and_no_other() -> None:
     fields = {f"BUS_{name.upper()}" for name in Settings.model_fields}
     assert listed - fields == set(), "the README lists settings that do not exist"
     assert fields - listed == set(), "settings missing from the README's table"
+
+
+def test_the_commands_table_names_every_command() -> None:
+    section = README.read_text().split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ")[0] for line in section.splitlines() if line.startswith("| `bus ")]
+    for path, parser in build_parser().walk():
+        if path and not parser.subcommands():  # a command that runs
+            group = [row for row in rows if row.startswith(f"| `bus {path[0]}")]
+            assert any(all(word in row for word in path) for row in group), (
+                f"`bus {' '.join(path)}` is missing from the README's commands"
+            )
