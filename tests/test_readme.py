@@ -34,6 +34,7 @@ from bus.settings import PROJECT_ROOT, Settings
 from bus.supervise import Service, http_ok, run_bus, start_bus
 from connectors.webhooks.delivery import RetryPolicy, post_with_retries
 
+from .conftest import Api, Officials
 from .probes import OwnBroker, until_status
 
 README = PROJECT_ROOT / "README.md"
@@ -320,3 +321,82 @@ def test_the_commands_table_names_every_command() -> None:
             assert any(all(word in row for word in path) for row in group), (
                 f"`bus {' '.join(path)}` is missing from the README's commands"
             )
+
+
+def _walkthrough() -> list[tuple[list[str], str]]:
+    """The command lines of *Running the parts by hand*, each with its comment."""
+    section = README.read_text().split("\n## Running the parts by hand\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    lines = []
+    for language, block in BLOCK.findall(section):
+        assert language == "sh"
+        for line in block.splitlines():
+            command, _, comment = line.partition("#")
+            lines.append((shlex.split(command), comment))
+    return lines
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+def test_the_walkthrough_starts_each_part_by_hand_and_stops_it(tmp_path: Path) -> None:
+    """The walkthrough as written, on ports and folders of this test (options and settings
+    added); the parts in terminals are stopped with SIGTERM before ``bus kafka stop``."""
+    ports = {name: free_port() for name in ("kafka", "registry", "worker", "officials")}
+    where = ["--port", str(ports["kafka"]), "--data-dir", str(tmp_path / "kafka")]
+    env = {
+        "BUS_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['kafka']}",
+        "BUS_REGISTRY_PORT": str(ports["registry"]),
+        "BUS_SCHEMA_REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
+        "BUS_METRICS_PORT": str(ports["worker"]),
+        "BUS_WORKER_DIR": str(tmp_path / "worker"),
+        "BUS_OFFICIALS_PORT": str(ports["officials"]),
+    }
+    officials = tmp_path / "officials.yaml"
+    token = ""
+    running: list[Service] = []
+    steps = _walkthrough()
+    assert steps[0][0] == ["bus", "kafka", "start"] and steps[-1][0] == ["bus", "kafka", "stop"]
+    try:
+        for words, comment in steps:
+            args = [str(officials) if word == "officials.yaml" else word for word in words[1:]]
+            if args[0] == "kafka":
+                args += where
+            if args[:2] == ["kafka", "stop"]:  # Ctrl-C in each terminal first
+                for service in reversed(running):
+                    service.stop()
+                    assert service.process.returncode == 0, service.log_tail()
+            if "terminal" in comment:  # runs until stopped
+                running.append(start_bus(args[0], args, env, tmp_path / "logs"))
+                url = f"http://127.0.0.1:{ports[args[0]]}"
+                until_status(url + "/readyz", 200, timeout_s=120)
+                if args[0] == "officials":  # signed in with the token the walkthrough made
+                    me = Api(url, Officials(officials, {"anna": token})).call(
+                        "GET", "/api/me", "anna"
+                    )
+                    assert me[0] == 200 and me[1]["authority"] == "police", me
+                continue
+            ran = run_bus(*args, env=env)
+            assert ran.returncode == 0, (words, ran.stderr)
+            if args[:2] == ["officials", "token"]:
+                token = _officials_file(officials, ran.stdout)
+        assert [service.name for service in running] == ["registry", "worker", "officials"]
+    finally:
+        for service in running:
+            service.stop()
+        run_bus("kafka", "stop", *where)
+    for service in running:
+        errors = [line for line in service.log_tail(10_000).splitlines() if " ERROR " in line]
+        assert not errors, errors
+
+
+def _officials_file(path: Path, printed: str) -> str:
+    """The example officials file with the first official's digest from ``bus officials token``;
+    the token."""
+    digest = re.search(r"token_sha256: ([0-9a-f]{64})", printed)
+    token = re.search(r"^token .*: (\S+)$", printed, re.M)
+    assert digest and token, printed
+    example = (PROJECT_ROOT / "deploy/officials/officials.example.yaml").read_text()
+    first = re.search(r"token_sha256: ([0-9a-f]{64})", example)
+    assert first
+    path.write_text(example.replace(first.group(1), digest.group(1)))
+    return token.group(1)
