@@ -88,11 +88,13 @@ EXPECTED = (
     ("aiokafka", "Unable connect to node with id"),
     ("aiokafka", "Unable to update metadata from"),
     ("aiokafka", "Failed fetch messages from"),
+    ("aiokafka", "Failed fetch offsets from"),
     ("librdkafka", "FAIL "),
 )
 """(logger, start of the message) of conditions a library logs at ERROR that the bus expects
 and outlives: a new cluster making its offsets topic, a topic not made yet (the bus says
-itself what it waits for), a broker restarting (``/readyz`` and a warning say Kafka is away).
+itself what it waits for), a broker restarting or a new topic's leader not elected yet
+(``/readyz`` and a warning say when Kafka is away).
 The client retries each by itself."""
 
 

@@ -18,7 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bus.errors import ConfigurationError
-from bus.kafka.admin import topic_partitions
+from bus.kafka.admin import gone_topics, topic_partitions
 from bus.lifecycle import AsyncResource
 from bus.logs import Repeats
 
@@ -135,12 +135,7 @@ class TopicFollower(AsyncResource):
                     return gone
 
     async def _gone(self) -> list[str]:
-        """Followed topics the cluster answers it does not have (none if it does not answer)."""
-        try:
-            async with asyncio.timeout(self._check_s):
-                return (await self._missing())[0]
-        except (TimeoutError, KafkaError):
-            return []  # Kafka away: the consumer waits for it by itself
+        return await gone_topics(self._admin, self.topics, self._check_s)
 
     async def _returned(self, gone: list[str]) -> dict[TopicPartition, int]:
         """Wait, backing off, until every topic is back; assign them from the start."""
