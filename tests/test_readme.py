@@ -138,7 +138,7 @@ class Bus:
 
 
 @pytest.fixture(scope="module")
-def bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bus]:
+def readme_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bus]:
     broker = OwnBroker(free_port(), tmp_path_factory.mktemp("readme-kafka"))
     broker("start")
     registry: Service | None = None
@@ -159,20 +159,20 @@ def bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bus]:
 
 
 @pytest.mark.broker
-def test_the_publisher_block_publishes_a_greeting(bus: Bus, tmp_path: Path) -> None:
-    output = run_block(python_block(MARKERS["publisher"]), tmp_path, bus.env)
+def test_the_publisher_block_publishes_a_greeting(readme_bus: Bus, tmp_path: Path) -> None:
+    output = run_block(python_block(MARKERS["publisher"]), tmp_path, readme_bus.env)
     assert re.fullmatch(r"published [0-9a-f-]{36}\n", output), output
 
 
 @pytest.mark.broker
 @pytest.mark.slow
 def test_the_agency_service_block_answers_a_service_request_until_ctrl_c(
-    bus: Bus, tmp_path: Path
+    readme_bus: Bus, tmp_path: Path
 ) -> None:
-    service = Script.start(python_block(MARKERS["agency service"]), tmp_path, bus.env)
+    service = Script.start(python_block(MARKERS["agency service"]), tmp_path, readme_bus.env)
     try:
         request_id = f"sr-{uuid.uuid4().hex[:8]}"
-        created = asyncio.run(_request_and_answer(bus.settings, request_id, service))
+        created = asyncio.run(_request_and_answer(readme_bus.settings, request_id, service))
         assert created.header["request_id"] == request_id
     finally:
         code = service.stop(signal.SIGINT)
@@ -206,15 +206,17 @@ async def _request_and_answer(settings: Settings, request_id: str, service: Scri
 
 @pytest.mark.broker
 @pytest.mark.slow
-def test_the_gateway_client_block_posts_events_and_reads_replies(bus: Bus, tmp_path: Path) -> None:
+def test_the_gateway_client_block_posts_events_and_reads_replies(
+    readme_bus: Bus, tmp_path: Path
+) -> None:
     port = free_port()
     keys = {"BUS_GATEWAY_KEY_TAX_BOT": uuid.uuid4().hex, "BUS_GATEWAY_HMAC_POLICE_BOT": "x"}
     example = PROJECT_ROOT / "deploy/connectors/gateway-clients.example.yaml"
     args = ["gateway", "serve", "--port", str(port), "--clients", str(example)]
-    gateway = start_bus("gateway", args, {**bus.env, **keys}, tmp_path / "logs")
+    gateway = start_bus("gateway", args, {**readme_bus.env, **keys}, tmp_path / "logs")
     try:
         until_status(f"http://127.0.0.1:{port}/readyz", 200, timeout_s=90)
-        env = {**bus.env, **keys, "GATEWAY_URL": f"http://127.0.0.1:{port}"}
+        env = {**readme_bus.env, **keys, "GATEWAY_URL": f"http://127.0.0.1:{port}"}
         output = run_block(python_block(MARKERS["gateway client"]), tmp_path / "client", env)
     finally:
         gateway.stop()
