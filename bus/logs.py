@@ -55,6 +55,12 @@ class Repeats:
         """The suffix of a line said again: how many were not said."""
         return f" ({unsaid} more like it in the last {self.quiet_s:.0f} s)" if unsaid else ""
 
+    def warn(self, log: logging.Logger, condition: Hashable, message: str, *args: object) -> None:
+        """``log.warning(message, *args)`` if ``condition`` is due, with how many were not said."""
+        unsaid = self.due(condition)
+        if unsaid is not None:
+            log.warning(message + "%s", *args, self.more(unsaid))
+
 
 class RepeatFilter(logging.Filter):
     """Lets a warning or error through once per ``quiet_s`` per logger and text, with a count.

@@ -29,17 +29,15 @@ def dead_letter(record: Any, reason: str, error: str, agent: str) -> DeadLetter:
     """
     letter = DeadLetter.of_record(record, reason, error, agent)
     dead_lettered(agent, letter.topic, reason)
-    unsaid = _repeats.due((agent, reason))
-    if unsaid is None:
-        return letter
-    log.warning(
-        "dead letter from %s[%s]@%s (%s): %s: %s%s",
+    _repeats.warn(
+        log,
+        (agent, reason),
+        "dead letter from %s[%s]@%s (%s): %s: %s",
         letter.topic,
         letter.partition,
         letter.offset,
         agent,
         reason,
         error.splitlines()[0][:300] if error else "",
-        _repeats.more(unsaid),
     )
     return letter

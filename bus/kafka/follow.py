@@ -141,15 +141,14 @@ class TopicFollower(AsyncResource):
         """Wait, backing off, until every topic is back; assign them from the start."""
         delay = self._check_s
         while True:
-            unsaid = self._repeats.due("gone")
-            if unsaid is not None:
-                log.warning(
-                    "followed topics are gone from Kafka (its data wiped, or the topics "
-                    "deleted): %s; waiting for them to be made again (`bus topics apply`), "
-                    "then reading every followed topic from the start%s",
-                    ", ".join(gone),
-                    self._repeats.more(unsaid),
-                )
+            self._repeats.warn(
+                log,
+                "gone",
+                "followed topics are gone from Kafka (its data wiped, or the topics deleted): "
+                "%s; waiting for them to be made again (`bus topics apply`), then reading every "
+                "followed topic from the start",
+                ", ".join(gone),
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF_S)
             try:

@@ -93,16 +93,15 @@ class KafkaLog:
             except TimeoutError:
                 if await self._exists():
                     continue
-            unsaid = self._repeats.due("missing")
-            if unsaid is not None:
-                log.warning(
-                    "the registry topic %r is missing from Kafka at %s (its data was wiped or the "
-                    "topic deleted): making it again, empty; register the schemas again with "
-                    "`bus schemas register`%s",
-                    self.topic,
-                    self.settings.bootstrap_servers,
-                    self._repeats.more(unsaid),
-                )
+            self._repeats.warn(
+                log,
+                "missing",
+                "the registry topic %r is missing from Kafka at %s (its data was wiped or the "
+                "topic deleted): making it again, empty; register the schemas again with "
+                "`bus schemas register`",
+                self.topic,
+                self.settings.bootstrap_servers,
+            )
             await ensure_registry_topic(self.settings)
             self._start_over(state)
 

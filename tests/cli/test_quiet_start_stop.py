@@ -23,9 +23,8 @@ from bus.kafka.local import free_port
 from bus.supervise import Service, run_bus, start_bus
 
 from ..conftest import Officials
-from ..probes import OwnBroker, until_status
+from ..probes import OwnBroker, connector_files, until_status
 
-SECRETS = {"QUIET_WEBHOOK_SECRET": "hook-secret", "QUIET_GATEWAY_KEY": "gateway-key"}
 NOISE = re.compile(r" (ERROR|CRITICAL) |Traceback|Unclosed|Task was destroyed")
 
 
@@ -44,13 +43,7 @@ async def _poison(bootstrap_servers: str, topic: str) -> None:
 def test_every_part_starts_and_stops_on_a_new_cluster_without_an_error_line(
     own_broker: OwnBroker, catalogue_path: Path, tmp_path: Path
 ) -> None:
-    document = yaml.safe_load(catalogue_path.read_text())
-    document["authorities"][0]["webhook"] = "http://127.0.0.1:9/never-called"
-    document["authorities"][0]["webhook_secret"] = "${QUIET_WEBHOOK_SECRET}"
-    catalogue_path.write_text(yaml.safe_dump(document))
-    clients = tmp_path / "clients.yaml"
-    client = {"name": "police-bot", "authority": "police", "api_keys": ["${QUIET_GATEWAY_KEY}"]}
-    clients.write_text(yaml.safe_dump({"clients": [client]}))
+    clients, secrets = connector_files(catalogue_path, tmp_path, "QUIET")
     ports = {name: free_port() for name in ("registry", "worker", "officials", "gateway")}
     ports |= {name: free_port() for name in ("webhooks", "rasa-bridge")}
     env = {
@@ -61,11 +54,11 @@ def test_every_part_starts_and_stops_on_a_new_cluster_without_an_error_line(
         "BUS_RASA_TOPIC": "quiet.rasa",
         "BUS_WORKER_DIR": str(tmp_path / "worker"),
         "BUS_METRICS_PORT": str(ports["worker"]),
-        **SECRETS,
+        **secrets,
     }
     applied = run_bus("topics", "apply", env=env)
     assert applied.returncode == 0, applied.stderr
-    topic = document["topics"]["assistant_events"]
+    topic = yaml.safe_load(catalogue_path.read_text())["topics"]["assistant_events"]
     asyncio.run(_poison(own_broker.bootstrap_servers, topic))
     rasa = ["rasa-bridge", "--authority", "police", "--metrics-port", str(ports["rasa-bridge"])]
     commands = {  # the registry first: the others need it

@@ -16,13 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bus.kafka.local import free_port
 from bus.supervise import Service, run_bus, start_bus
 
 from ..conftest import Api, Officials
-from ..probes import OwnBroker, get_json, until_status
+from ..probes import OwnBroker, connector_files, get_json, until_status
 
 QUIET_LINES = 100
 """More log lines than a process may write about the wipe (it wrote thousands a second)."""
@@ -40,9 +39,7 @@ def test_wiped_data_is_logged_once_and_the_registry_and_officials_recover(
     own_broker: OwnBroker, catalogue_path: Path, tmp_path: Path
 ) -> None:
     officials = Officials.write(tmp_path / "officials.yaml")
-    clients = tmp_path / "clients.yaml"
-    client = {"name": "police-bot", "authority": "police", "api_keys": ["${WIPED_KEY}"]}
-    clients.write_text(yaml.safe_dump({"clients": [client]}))
+    clients, secrets = connector_files(catalogue_path, tmp_path, "WIPED")
     registry_port, officials_port, gateway_port = free_port(), free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     registry_url = f"http://127.0.0.1:{registry_port}"
@@ -51,7 +48,7 @@ def test_wiped_data_is_logged_once_and_the_registry_and_officials_recover(
         "BUS_SCHEMA_REGISTRY_URL": registry_url,
         "BUS_CATALOGUE": str(catalogue_path),
         "BUS_OFFICIALS": str(officials.path),
-        "WIPED_KEY": "key",
+        **secrets,
     }
     assert run_bus("topics", "apply", env=env).returncode == 0
     logs = tmp_path / "logs"
