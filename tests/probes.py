@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bus.supervise import run_bus
 
 
@@ -51,3 +53,22 @@ class OwnBroker:
         where = ["--port", str(self.port), "--data-dir", str(self.folder)]
         result = run_bus("kafka", action, *where)
         assert result.returncode == 0, result.stderr
+
+
+def connector_files(catalogue_path: Path, folder: Path, prefix: str) -> tuple[Path, dict[str, str]]:
+    """A webhook for the catalogue's first authority (an address nothing answers: its inbox
+    stays empty) and a gateway clients file with one assistant of it; the clients file and
+    the secrets' environment variables, named ``<prefix>_WEBHOOK_SECRET`` and ``_GATEWAY_KEY``."""
+    document = yaml.safe_load(catalogue_path.read_text())
+    first = document["authorities"][0]
+    first["webhook"] = "http://127.0.0.1:9/never-called"
+    first["webhook_secret"] = "${" + prefix + "_WEBHOOK_SECRET}"
+    catalogue_path.write_text(yaml.safe_dump(document))
+    clients = folder / "clients.yaml"
+    client = {
+        "name": f"{first['code']}-bot",
+        "authority": first["code"],
+        "api_keys": ["${" + prefix + "_GATEWAY_KEY}"],
+    }
+    clients.write_text(yaml.safe_dump({"clients": [client]}))
+    return clients, {f"{prefix}_WEBHOOK_SECRET": "hook-secret", f"{prefix}_GATEWAY_KEY": "key"}

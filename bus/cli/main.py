@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from aiokafka.errors import (
 )
 from pydantic import ValidationError
 
-from bus import __version__
+from bus import __version__, logs
 from bus.cli.parser import USAGE, BusParser
 from bus.errors import BusError, ConfigurationError
 from bus.settings import Settings
@@ -204,23 +203,9 @@ def _bad_settings(exc: ValidationError) -> str:
     return "; ".join(problems) + "; fix it in the environment (or .env)"
 
 
-class _RaisedAnyway(logging.Filter):
-    """Drops aiokafka's log of a bootstrap server it cannot connect to: when none answers,
-    the error is raised and reported as one line; the log would say it twice."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith('Unable connect to "')
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("aiokafka").setLevel(logging.WARNING)
-        logging.getLogger("aiokafka").addFilter(_RaisedAnyway())
+    logs.configure(verbose=args.verbose)
     settings = None
     try:
         settings = settings_from(args)

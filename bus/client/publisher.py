@@ -46,8 +46,13 @@ class Publisher(AsyncResource):
         )
 
     async def start(self) -> None:
-        await self.codec.prepare(register=self._auto_register)
-        await self._producer.start()
+        """Register or look up the schemas, then connect; a failure closes both again."""
+        try:
+            await self.codec.prepare(register=self._auto_register)
+            await self._producer.start()
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         await self._producer.stop()

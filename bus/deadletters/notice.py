@@ -2,23 +2,22 @@
 
 A flood of bad input must not become a flood of log lines: the first dead
 letter of each (agent, reason) is logged in full, then at most one line per
-``QUIET_S`` says how many more there were. The metric counts every one.
+``bus.logs.QUIET_S`` says how many more there were. The metric counts every one.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from bus.deadletters.letter import DeadLetter
+from bus.logs import Repeats
 from bus.metrics.agents import dead_lettered
 
 log = logging.getLogger("bus.deadletters")
 
-QUIET_S = 10.0
-_quiet: dict[tuple[str, str], tuple[float, int]] = {}
-"""(agent, reason) -> (when the last line was logged, dead letters since not logged)."""
+_repeats = Repeats()
+"""Keyed by (agent, reason)."""
 
 
 def dead_letter(record: Any, reason: str, error: str, agent: str) -> DeadLetter:
@@ -30,21 +29,15 @@ def dead_letter(record: Any, reason: str, error: str, agent: str) -> DeadLetter:
     """
     letter = DeadLetter.of_record(record, reason, error, agent)
     dead_lettered(agent, letter.topic, reason)
-    now = time.monotonic()
-    last, unsaid = _quiet.get((agent, reason), (-QUIET_S, 0))
-    if now - last < QUIET_S:
-        _quiet[(agent, reason)] = (last, unsaid + 1)
-        return letter
-    _quiet[(agent, reason)] = (now, 0)
-    more = f" ({unsaid} more like it since the last line)" if unsaid else ""
-    log.warning(
-        "dead letter from %s[%s]@%s (%s): %s: %s%s",
+    _repeats.warn(
+        log,
+        (agent, reason),
+        "dead letter from %s[%s]@%s (%s): %s: %s",
         letter.topic,
         letter.partition,
         letter.offset,
         agent,
         reason,
         error.splitlines()[0][:300] if error else "",
-        more,
     )
     return letter

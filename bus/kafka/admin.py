@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from bus.errors import ConfigurationError
 
@@ -46,6 +47,23 @@ async def topic_partitions(admin: AIOKafkaAdminClient) -> dict[str, set[int]]:
         for topic in await admin.describe_topics()
         if topic["error_code"] == 0
     }
+
+
+async def gone_topics(
+    admin: AIOKafkaAdminClient, topics: Iterable[str], timeout_s: float
+) -> list[str]:
+    """The topics the cluster answers it does not have (deleted, or its data wiped); none
+    when it does not answer within ``timeout_s``: a consumer waits for Kafka by itself.
+
+    aiokafka asks for metadata in a tight loop while a consumer has a partition of
+    a missing topic assigned, so a consumer that assigns partitions checks with this.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            found = await topic_partitions(admin)
+    except (TimeoutError, KafkaError):
+        return []
+    return [topic for topic in topics if not found.get(topic)]
 
 
 async def ensure_topics(

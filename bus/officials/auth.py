@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bus.errors import ConfigurationError
 
+EXAMPLE = "deploy/officials/officials.example.yaml"
+"""An officials file to start from (in the project's folder), named in the errors."""
+
 
 class Official(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -34,6 +37,16 @@ class _File(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     officials: list[Official]
+
+
+def _problems(exc: ValidationError) -> str:
+    """Each problem on one line's worth: where in the file, and what."""
+    found = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "the file"
+        what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        found.append(f"{where}: {what}")
+    return "; ".join(found)
 
 
 def digest(token: str) -> str:
@@ -57,12 +70,13 @@ class Directory:
                 "the officials' API needs the officials file (id, name, authority, token_sha256 "
                 "each): --officials FILE or BUS_OFFICIALS"
             )
+        where = f"officials file {path} (--officials or BUS_OFFICIALS)"
         try:
             parsed = _File.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(
-                f"officials file {path} (--officials or BUS_OFFICIALS): {exc}"
-            ) from exc
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"{where}: {exc}") from exc
+        except ValidationError as exc:
+            raise ConfigurationError(f"{where}: {_problems(exc)}; see {EXAMPLE}") from None
         for official in parsed.officials:
             if official.authority not in authorities:
                 raise ConfigurationError(

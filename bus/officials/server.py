@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
+from bus.errors import DecodeError
 from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
@@ -40,12 +41,21 @@ class OfficialsServer(AsyncResource):
         followed = [topics.escalations, topics.assistant_events, topics.presence]
         followed += [a.assistant_topic for a in self.catalogue.authorities.values()]
         self.follower = TopicFollower(
-            settings.bootstrap_servers, followed, self._apply, **security_kwargs(settings)
+            settings.bootstrap_servers,
+            followed,
+            self._apply,
+            on_restart=self.view.clear,
+            **security_kwargs(settings),
         )
         self._runner: web.AppRunner | None = None
 
     async def _apply(self, record: Any) -> None:
-        self.view.apply(await self.publisher.codec.decode_async(record.value))
+        try:
+            event = await self.publisher.codec.decode_async(record.value)
+        except DecodeError as exc:  # the router dead-letters the shared topics' bad input
+            log.debug("skipping %s[%s]@%s: %s", record.topic, record.partition, record.offset, exc)
+            return
+        self.view.apply(event)
 
     async def start(self) -> None:
         """Read, then serve; if either fails (a port in use), close what was opened."""

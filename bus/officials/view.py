@@ -78,6 +78,14 @@ class CaseView:
     _seen: RecentIds = field(default_factory=RecentIds)
     _waiting: dict[str, asyncio.Future[Event]] = field(default_factory=dict)
 
+    def clear(self) -> None:
+        """Forget every case, turn and presence: the topics are read again from their start."""
+        self.cases.clear()
+        self.turns.clear()
+        self.presence.clear()
+        self.supervision = Supervision()
+        self._seen = RecentIds()
+
     def expect(self, cause: str) -> asyncio.Future[Event]:
         """A future for the outcome of the action with event id ``cause``."""
         future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()

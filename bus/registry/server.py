@@ -6,17 +6,16 @@ import asyncio
 import logging
 import ssl
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bus.errors import ConfigurationError, RegistryError
 from bus.health import KafkaCheck, add_health_routes
-from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.kafka.admin import TopicSpec, admin_client, ensure_topics, topic_partitions
 from bus.kafka.connection import client_kwargs, security_kwargs
+from bus.logs import Repeats
 from bus.metrics.http import add_metrics_route, http_metrics
 from bus.registry.api import STORE, errors, reply, routes
 from bus.registry.auth import UserBook, basic_auth
@@ -25,31 +24,39 @@ from bus.settings import Settings
 
 log = logging.getLogger(__name__)
 
+END_OFFSETS_S = 2.0
+"""How long the log end may take before the registry asks whether its topic still exists."""
+
 
 class KafkaLog:
-    """Partition 0 of the registry topic: append records and replay them into a state."""
+    """Partition 0 of the registry topic: append records and replay them into a state.
 
-    def __init__(
-        self, bootstrap_servers: str, topic: str, timeout_s: float = 10.0, **security: Any
-    ) -> None:
-        self.topic = topic
-        self._partition = TopicPartition(topic, 0)
+    The reading consumer has the partition assigned only while it reads: aiokafka
+    asks for metadata in a tight loop while an assigned partition's topic is
+    missing, so a registry idle on a wiped cluster would flood the broker and
+    the log. A topic the cluster has lost is made again, empty, and the state
+    read from scratch, so the registry serves again at once (the schemas
+    registered before are gone with the cluster's data and must be registered
+    again). Not detected: a topic deleted and made again by someone else that
+    already holds as many records as this process had read.
+    """
+
+    def __init__(self, settings: Settings, timeout_s: float = 10.0) -> None:
+        self.settings = settings
+        self.topic = settings.registry_topic
+        self._partition = TopicPartition(self.topic, 0)
         self._timeout = timeout_s
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True, **security
-        )
+        self._next = 0
+        """The offset after the last record applied to the state."""
+        self._repeats = Repeats()
+        connection = client_kwargs(settings)
+        self._producer = AIOKafkaProducer(**connection, acks="all", enable_idempotence=True)
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **security,
+            **connection, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
         )
         # A broker answers one request per connection at a time, so asking the reading
         # consumer for the log end would wait behind its long-polling fetch.
-        self._offsets = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False, **security
-        )
+        self._offsets = AIOKafkaConsumer(**connection, group_id=None, enable_auto_commit=False)
 
     async def start(self) -> None:
         try:
@@ -58,8 +65,6 @@ class KafkaLog:
             await self._consumer.start()
         except KafkaError as exc:
             raise RegistryError(f"cannot connect to Kafka for topic {self.topic!r}: {exc}") from exc
-        self._consumer.assign([self._partition])
-        await self._consumer.seek_to_beginning(self._partition)
 
     async def stop(self) -> None:
         await self._consumer.stop()
@@ -68,21 +73,71 @@ class KafkaLog:
 
     async def catch_up(self, state: RegistryState, until: int | None = None) -> None:
         """Apply every record before ``until`` (default: the current log end)."""
-        tp = self._partition
         try:
             async with asyncio.timeout(self._timeout):
                 if until is None:
-                    until = (await self._offsets.end_offsets([tp]))[tp]
-                while await self._consumer.position(tp) < until:
-                    batches = await self._consumer.getmany(tp, timeout_ms=1000)
-                    for record in batches.get(tp, []):
-                        state.apply(record.key, record.value)
+                    until = await self._log_end(state)
+                await self._read(state, until)
         except (TimeoutError, KafkaError) as exc:
             raise RegistryError(
                 f"cannot read the registry topic {self.topic!r}: {exc!r}",
                 status=500,
                 error_code=50002 if isinstance(exc, TimeoutError) else 50001,
             ) from exc
+
+    async def _log_end(self, state: RegistryState) -> int:
+        """The topic's log end; the topic made again first if the cluster has lost it."""
+        tp = self._partition
+        while True:
+            try:
+                async with asyncio.timeout(END_OFFSETS_S):
+                    return int((await self._offsets.end_offsets([tp]))[tp])
+            except TimeoutError:
+                if await self._exists():
+                    continue
+            self._repeats.warn(
+                log,
+                "missing",
+                "the registry topic %r is missing from Kafka at %s (its data was wiped or the "
+                "topic deleted): making it again, empty; register the schemas again with "
+                "`bus schemas register`",
+                self.topic,
+                self.settings.bootstrap_servers,
+            )
+            await ensure_registry_topic(self.settings)
+            self._start_over(state)
+
+    async def _exists(self) -> bool:
+        async with admin_client(**client_kwargs(self.settings)) as admin:
+            return self.topic in await topic_partitions(admin)
+
+    def _start_over(self, state: RegistryState) -> None:
+        state.clear()
+        self._next = 0
+
+    async def _read(self, state: RegistryState, until: int) -> None:
+        tp = self._partition
+        if until < self._next:
+            log.warning(
+                "the registry topic %r ends at %d, before the %d records read: it was made "
+                "again; reading it from the start",
+                self.topic,
+                until,
+                self._next,
+            )
+            self._start_over(state)
+        if self._next >= until:
+            return
+        self._consumer.assign([tp])
+        self._consumer.seek(tp, self._next)
+        try:
+            while self._next < until:
+                batches = await self._consumer.getmany(tp, timeout_ms=1000)
+                for record in batches.get(tp, []):
+                    state.apply(record.key, record.value)
+                self._next = await self._consumer.position(tp)
+        finally:
+            self._consumer.unsubscribe()
 
     async def append(self, state: RegistryState, records: Sequence[Record]) -> None:
         """Write the records and replay up to them, so the state shows this write."""
@@ -105,12 +160,8 @@ class KafkaLog:
 async def ensure_registry_topic(settings: Settings) -> None:
     """Create the compacted one-partition topic if missing (replicated up to three times)."""
     try:
-        admin = AIOKafkaAdminClient(**client_kwargs(settings))
-        await admin.start()
-        try:
+        async with admin_client(**client_kwargs(settings)) as admin:
             brokers = len((await admin.describe_cluster())["brokers"])
-        finally:
-            await admin.close()
         spec = TopicSpec(
             settings.registry_topic,
             partitions=1,
@@ -130,9 +181,7 @@ def create_app(settings: Settings) -> web.Application:
 
     async def store_context(app: web.Application) -> AsyncIterator[None]:
         await ensure_registry_topic(settings)
-        kafka = KafkaLog(
-            settings.bootstrap_servers, settings.registry_topic, **security_kwargs(settings)
-        )
+        kafka = KafkaLog(settings)
         store = SchemaStore(kafka)
         try:
             await kafka.start()

@@ -98,6 +98,10 @@ class RegistryState:
     """The view built from the log; every query raises Confluent's errors."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every record: the log is read again from its start."""
         self._subjects: dict[str, dict[str, Version]] = {}
         self._schemas: dict[str, _Schema] = {}
         self._ids: dict[int, str] = {}

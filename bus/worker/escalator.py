@@ -70,6 +70,7 @@ class Escalator(Processor):
             self.settings.bootstrap_servers,
             [self.presence_topic],
             self._apply_presence,
+            on_restart=self.board.officials.clear,
             **security_kwargs(self.settings),
         )
         await self.presence.start()

@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
-from bus.kafka.admin import admin_client, topic_partitions
+from bus.kafka.admin import admin_client, gone_topics, topic_partitions
 from bus.kafka.connection import FETCH_MAX_WAIT_MS
 from bus.schemas.event import Event
 from bus.schemas.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0
+CHECK_S = 5.0
+"""How often the reader asks whether its topic is still there."""
 STOP_S = 5.0
 
 
@@ -119,17 +122,17 @@ class ReplyFeed:
                 await consumer.start()
                 async with admin_client(self._bootstrap, **self._security) as admin:
                     partitions = (await topic_partitions(admin)).get(self.topic, set())
-                if not partitions:
-                    raise KafkaError(
-                        f"topic {self.topic!r} does not exist (run `bus topics apply`)"
-                    )
-                assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-                consumer.assign(assigned)
-                await consumer.seek_to_end(*assigned)
-                for tp in assigned:  # fix the position now, so nothing after "ready" is missed
-                    await consumer.position(tp)
-                self.ready = True
-                await self._read(consumer)
+                    if not partitions:
+                        raise KafkaError(
+                            f"topic {self.topic!r} does not exist (run `bus topics apply`)"
+                        )
+                    assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+                    consumer.assign(assigned)
+                    await consumer.seek_to_end(*assigned)
+                    for tp in assigned:  # fix the position now: nothing after "ready" is missed
+                        await consumer.position(tp)
+                    self.ready = True
+                    await self._read(consumer, admin)
             except KafkaError as exc:
                 log.warning("replies from %s unavailable (%s); retrying", self.topic, exc)
                 await asyncio.sleep(RETRY_S)
@@ -137,8 +140,14 @@ class ReplyFeed:
                 self.ready = False
                 await consumer.stop()
 
-    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+    async def _read(self, consumer: AIOKafkaConsumer, admin: AIOKafkaAdminClient) -> None:
+        """Read until the topic is gone from the cluster (its data wiped, or deleted)."""
+        checked = time.monotonic()
         while True:
+            if time.monotonic() - checked >= CHECK_S:
+                checked = time.monotonic()
+                if await gone_topics(admin, [self.topic], CHECK_S):
+                    raise KafkaError(f"topic {self.topic!r} is gone (run `bus topics apply`)")
             batches = await consumer.getmany(timeout_ms=1000)
             for records in batches.values():
                 for record in records:

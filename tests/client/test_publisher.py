@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bus.client import Delivery, Event, Publisher, Subscriber, new_event, status_update
 from bus.errors import EncodeError, SchemaError
+from bus.kafka.local import free_port
 from bus.schemas.types import GREETING, MESSAGE_SENT
 from bus.settings import Settings
 
@@ -165,3 +170,29 @@ async def test_short_type_names_are_published_as_the_full_type(
         received = [await _first(inbox), await _first(inbox)]
     assert [d.event.type for d in received] == [GREETING, MESSAGE_SENT]
     assert [d.ce.type if d.ce else None for d in received] == [GREETING, MESSAGE_SENT]
+
+
+@pytest.mark.broker
+def test_a_publisher_that_cannot_reach_kafka_closes_its_registry_session(
+    registry_url: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "publish.py"
+    script.write_text(
+        "import asyncio\n"
+        "from bus.client import Publisher\n"
+        "from bus.settings import Settings\n"
+        "async def main():\n"
+        "    async with Publisher(Settings()):\n"
+        "        pass\n"
+        "asyncio.run(main())\n"
+    )
+    env = {
+        **os.environ,
+        "BUS_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+        "BUS_SCHEMA_REGISTRY_URL": registry_url,
+    }
+    ran = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "KafkaConnectionError" in ran.stderr, ran.stderr
+    assert "Unclosed" not in ran.stderr, ran.stderr

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
@@ -26,9 +25,7 @@ from bus.settings import Settings
 from bus.supervise import Service, run_bus, start_bus
 
 from ..conftest import Officials
-from ..probes import OwnBroker, get_json, until_status
-
-SECRETS = {"HEALTH_WEBHOOK_SECRET": "hook-secret", "HEALTH_GATEWAY_KEY": "gateway-key"}
+from ..probes import OwnBroker, connector_files, get_json, until_status
 
 
 @dataclass
@@ -42,25 +39,7 @@ class Process:
 def test_readyz_follows_kafka_in_every_long_running_process(
     own_broker: OwnBroker, catalogue_path: Path, tmp_path: Path
 ) -> None:
-    document = yaml.safe_load(catalogue_path.read_text())
-    police = document["authorities"][0]
-    police["webhook"] = "http://127.0.0.1:9/never-called"  # the inbox stays empty
-    police["webhook_secret"] = "${HEALTH_WEBHOOK_SECRET}"
-    catalogue_path.write_text(yaml.safe_dump(document))
-    clients = tmp_path / "clients.yaml"
-    clients.write_text(
-        yaml.safe_dump(
-            {
-                "clients": [
-                    {
-                        "name": "police-bot",
-                        "authority": "police",
-                        "api_keys": ["${HEALTH_GATEWAY_KEY}"],
-                    }
-                ]
-            }
-        )
-    )
+    clients, secrets = connector_files(catalogue_path, tmp_path, "HEALTH")
     officials = Officials.write(tmp_path / "officials.yaml")
     ports = {name: free_port() for name in ("registry", "officials", "gateway", "hooks", "rasa")}
     env = {
@@ -69,7 +48,7 @@ def test_readyz_follows_kafka_in_every_long_running_process(
         "BUS_CATALOGUE": str(catalogue_path),
         "BUS_OFFICIALS": str(officials.path),
         "BUS_RASA_TOPIC": "health.rasa",
-        **SECRETS,
+        **secrets,
     }
     applied = run_bus("topics", "apply", env=env)
     assert applied.returncode == 0, applied.stderr

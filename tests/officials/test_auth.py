@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bus.catalogue import load_catalogue
 from bus.errors import ConfigurationError
-from bus.officials.auth import Directory, new_token
+from bus.officials.auth import EXAMPLE, Directory, new_token
+from bus.settings import PROJECT_ROOT, Settings
 
 
 def write(path: Path, *entries: dict[str, str]) -> Path:
@@ -46,3 +48,21 @@ def test_a_clear_text_token_in_the_file_is_refused(tmp_path: Path) -> None:
     entry = {"id": "x", "name": "X", "authority": "police", "token_sha256": "secret"}
     with pytest.raises(ConfigurationError, match="token_sha256"):
         Directory.load(write(tmp_path / "o.yaml", entry), {"police"})
+
+
+def test_the_example_officials_file_loads_with_the_example_catalogue() -> None:
+    settings = Settings()
+    catalogue = load_catalogue(settings.catalogue)
+    directory = Directory.load(PROJECT_ROOT / EXAMPLE, set(catalogue.authorities))
+    assert {official.authority for official in directory.officials} <= set(catalogue.authorities)
+    assert len(directory.officials) >= 2
+
+
+def test_a_file_that_is_no_officials_file_is_one_line_naming_the_example(tmp_path: Path) -> None:
+    wrong = tmp_path / "o.yaml"
+    wrong.write_text(yaml.safe_dump({"people": [{"id": "anna"}]}))
+    with pytest.raises(ConfigurationError) as raised:
+        Directory.load(wrong, {"police"})
+    message = str(raised.value)
+    assert "officials: Field required; people: unknown key" in message
+    assert EXAMPLE in message and "\n" not in message
