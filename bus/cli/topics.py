@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from bus.audit.auditor import audit_specs
 from bus.catalogue import load_catalogue
 from bus.cli.parser import Commands
 from bus.kafka.connection import security_kwargs
@@ -15,7 +16,8 @@ from bus.settings import Settings
 
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
     path = args.catalogue or settings.catalogue
-    desired = load_catalogue(path).topic_specs()
+    catalogue = load_catalogue(path)
+    desired = [*catalogue.topic_specs(), *audit_specs(catalogue)]
     security = security_kwargs(settings)
     changes = asyncio.run(
         apply_topics(settings.bootstrap_servers, desired, dry_run=args.dry_run, **security)

@@ -9,10 +9,12 @@ import signal
 
 from confluent_kafka import Consumer
 
+from bus.audit.auditor import intake_topic
 from bus.audit.pseudonym import pseudonym_key
 from bus.catalogue import Catalogue, load_catalogue
 from bus.catalogue.agent_topics import STORES, changelog_topic, selected_agents, topics_of
-from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.errors import ConfigurationError
+from bus.kafka.admin import TopicSpec, admin_client, ensure_topics, topic_partitions
 from bus.kafka.connection import librdkafka_config, security_kwargs
 from bus.metrics.worker import instrument
 from bus.schemas.runtime import Runtime
@@ -111,6 +113,24 @@ def stream_loop(
     )
 
 
+async def check_partitions(settings: Settings, specs: list[TopicSpec]) -> None:
+    """Topics whose partition n must exist for every n of another (the audit intake: one
+    partition per audit chain) must have at least the partitions the catalogue implies."""
+    if not specs:
+        return
+    async with admin_client(settings.bootstrap_servers, **security_kwargs(settings)) as admin:
+        found = await topic_partitions(admin)
+    short = [
+        f"{spec.name} has {len(found[spec.name])}, needs {spec.partitions}"
+        for spec in specs
+        if spec.name in found and len(found[spec.name]) < spec.partitions
+    ]
+    if short:
+        raise ConfigurationError(
+            f"too few partitions: {'; '.join(short)}; run `bus topics apply` (it adds them)"
+        )
+
+
 async def run_worker(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT: then finish the batch in hand, commit, and return."""
     catalogue = load_catalogue(settings.catalogue)
@@ -118,6 +138,7 @@ async def run_worker(settings: Settings) -> None:
     try:
         topics = worker_topics(settings, catalogue)
         await ensure_topics(settings.bootstrap_servers, topics, **security_kwargs(settings))
+        await check_partitions(settings, [s for s in topics if s.name == intake_topic(catalogue)])
         runtime = Runtime(settings)
         await runtime.codec()
         instrument(settings, catalogue, runtime.contracts)

@@ -12,6 +12,7 @@ import yaml
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from bus.audit.auditor import audit_specs
 from bus.catalogue import load_catalogue
 from bus.kafka.admin import TopicSpec
 from bus.kafka.topics import (
@@ -155,8 +156,8 @@ async def test_apply_creates_every_topic_of_the_catalogue_and_a_rerun_changes_no
         run_bus, "topics", "apply", "--catalogue", str(catalogue_copy), env=bus_env
     )
     assert first.returncode == 0, first.stderr
-    count = len(catalogue.topic_specs())  # 4 shared, 3 for escalation, 2 per authority
-    assert count == 15
+    count = len(catalogue.topic_specs()) + 1  # 4 shared, 3 for escalation, 2 per authority
+    assert count == 16  # and the audit chains' intake, partitioned like the audit topic
     assert first.stdout.count("create ") == count
     assert f"applied {count} change(s)" in first.stdout
 
@@ -184,7 +185,8 @@ async def test_dry_run_prints_the_plan_and_changes_nothing(
     )
     assert result.returncode == 0, result.stderr
     assert "dry run, nothing changed" in result.stdout
-    names = {spec.name for spec in load_catalogue(catalogue_copy).topic_specs()}
+    catalogue = load_catalogue(catalogue_copy)
+    names = {spec.name for spec in [*catalogue.topic_specs(), *audit_specs(catalogue)]}
     assert f"{len(names)} change(s) planned" in result.stdout
     assert not names & set(await kafka_admin.list_topics())
 
