@@ -12,16 +12,12 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
 from pydantic import SecretStr
 
-from bus.audit.auditor import audit_specs
-from bus.catalogue import load_catalogue
 from bus.kafka.connection import librdkafka_config
 from bus.security.credentials import read_passwords
 from bus.security.principals import worker_app_id
@@ -59,12 +55,6 @@ def secured(secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory) -
     credentials = tmp_path_factory.mktemp("datamap-acl") / "kafka-users.txt"
     _bus("topics", "apply", env=env)
     _bus("acl", "apply", "--credentials", str(credentials), env=env)
-    # the audit intake is the auditor's own topic, made when its worker starts: made here
-    admin = AdminClient(librdkafka_config(secured_kafka))
-    intake = audit_specs(load_catalogue(secured_kafka.catalogue))
-    created = admin.create_topics([NewTopic(s.name, s.partitions, s.replication) for s in intake])
-    for future in created.values():
-        future.result(timeout=ATTEMPT_S)
     datamap = json.loads(_bus("datamap", "--format", "json", env=env))
     _mark_every_topic(secured_kafka, [topic["name"] for topic in datamap["topics"]])
     return Secured(secured_kafka, read_passwords(credentials), datamap)
@@ -115,7 +105,7 @@ def _group(settings: Settings) -> str:
 
 
 def test_every_principal_consumes_exactly_the_topics_the_map_says_it_may_read(
-    secured: Secured, tmp_path: Path
+    secured: Secured,
 ) -> None:
     readers = [reader["name"] for reader in secured.datamap["readers"]]
     expected = {
