@@ -54,6 +54,7 @@ def build_parser() -> BusParser:
         audit,
         catalogue,
         completion,
+        datamap,
         demo,
         gateway,
         kafka,
@@ -88,6 +89,7 @@ def build_parser() -> BusParser:
         webhooks,
         rasa,
         asyncapi,
+        datamap,
         catalogue,
         completion,
     ):

@@ -105,6 +105,23 @@ class Principal:
     def principal(self) -> str:
         return f"User:{self.name}"
 
+    def may_read(self, topic: str) -> bool:
+        return self.may(Operation.READ, topic)
+
+    def may(self, operation: Operation, topic: str) -> bool:
+        """Whether its bindings let it ``operation`` on ``topic``, as Kafka's authorizer
+        decides: that operation or ALL, on the literal name or a prefix of it."""
+        return any(
+            binding.resource == Resource.TOPIC
+            and binding.operation in (operation, Operation.ALL)
+            and (
+                topic == binding.name
+                if binding.pattern == Pattern.LITERAL
+                else topic.startswith(binding.name)
+            )
+            for binding in self.bindings
+        )
+
 
 class _Grants:
     """Collects one principal's bindings without repeats."""

@@ -135,3 +135,15 @@ def test_the_auditor_and_escalator_workers_own_what_starts_with_their_name() -> 
         internal = Binding(f"User:{role}", Resource.TOPIC, role, Pattern.PREFIXED, Operation.ALL)
         group = Binding(f"User:{role}", Resource.GROUP, role, Pattern.PREFIXED, Operation.READ)
         assert {internal, group} <= set(FOUND[role].bindings)
+
+
+def test_may_read_follows_literal_and_prefixed_grants_as_the_authorizer_does() -> None:
+    service = FOUND["service-tax-board"]
+    assert service.may_read("bus.inbox.tax-board")
+    assert not service.may_read("bus.inbox.tax-board-2")
+    assert not service.may_read("bus.service-updates")  # it writes there, reads nothing
+    assert service.may(Operation.WRITE, "bus.service-updates")
+    auditor = FOUND["auditor"]
+    assert auditor.may_read("auditor-anything")  # ALL on its prefix implies READ
+    assert auditor.may(Operation.WRITE, "auditor-anything")
+    assert not FOUND["registry"].may_read("bus.inbox.tax-board")
