@@ -26,12 +26,15 @@ def get_json(url: str) -> tuple[int, dict[str, Any]]:
         return 0, {}
 
 
-def until_status(url: str, status: int, timeout_s: float) -> dict[str, Any]:
-    """The body of the first answer with ``status``; fails after ``timeout_s``."""
+def until_status(
+    url: str, status: int, timeout_s: float, saying: str | None = None
+) -> dict[str, Any]:
+    """The body of the first answer with ``status`` (and a ``reason`` holding ``saying``, if
+    given: a readiness that passes through other reasons first); fails after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
         found, body = get_json(url)
-        if found == status:
+        if found == status and (saying is None or saying in str(body.get("reason", ""))):
             return body
         if time.monotonic() > deadline:
             raise AssertionError(f"{url}: expected {status}, last {found} {body}")
