@@ -15,6 +15,7 @@ from bus.catalogue.agent_topics import STORES, changelog_topic, selected_agents,
 from bus.kafka.admin import TopicSpec, ensure_topics
 from bus.kafka.connection import librdkafka_config, security_kwargs
 from bus.metrics.worker import instrument
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from bus.worker.auditor import AuditChain, Auditor
@@ -26,6 +27,7 @@ from bus.worker.loop import StreamLoop
 from bus.worker.outputs import Outputs
 from bus.worker.processor import Processor
 from bus.worker.router import Router
+from bus.worker.sandbox import SandboxFeed
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def processors(
     if "escalator" in agents:
         changelog = changelog_topic(settings, STORES["escalator"])
         found.append(Escalator(settings, catalogue, runtime, outputs, changelog))
+    if "sandbox" in agents and any(box.live for box in catalogue.sandboxes):
+        scrubber = Scrubber.from_settings(settings)
+        found.append(SandboxFeed(catalogue, runtime, outputs, scrubber))
     return found
 
 
