@@ -25,6 +25,15 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from bus.sandbox.replayed import feed_ranges
+
+    catalogue = load_catalogue(settings.catalogue)
+    count = asyncio.run(feed_ranges(settings, catalogue, args.name))
+    print(f"fed {count} new turn(s) of the replay ranges to {catalogue.sandbox(args.name).input}")
+    return 0
+
+
 def _candidate(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.base.service import run_until_signalled
     from connectors.candidate.runner import run_candidate
@@ -53,6 +62,13 @@ def register(commands: Commands) -> None:
         "--out", type=Path, required=True, metavar="DIR", help="folder for the two files"
     )
     report.set_defaults(func=_report)
+    text = (
+        "feed the sandbox the citizen turns of its replay ranges from the assistants' topic, "
+        "scrubbed and sampled; turns already fed are skipped, so it can run again"
+    )
+    replayed = actions.add_parser("replay", help=text, description=text)
+    replayed.add_argument("name", metavar="NAME", help="the sandbox's name in the catalogue")
+    replayed.set_defaults(func=_replay)
     text = (
         "run the reference keyword-intent candidate (connectors/candidate) on the sandbox's "
         "input, as its principal (BUS_SASL_USERNAME)"
