@@ -4,7 +4,9 @@ Input: the turns the sandbox was fed, the candidate's answers and the
 production assistant's events, each with its Kafka timestamp. An answer
 belongs to a turn by ``causation_id`` (the turn's ``event_id``); the
 production assistant's also by ``message_id``/``in_reply_to`` of the turn's
-message, since assistants outside the sandbox need not set ``causation_id``.
+message, or, naming nothing, by being in a conversation with one fed turn, since
+assistants outside the sandbox need not set ``causation_id``. A candidate's
+answer must name its turn.
 """
 
 from __future__ import annotations
@@ -76,13 +78,20 @@ def _is_answer(event: Event) -> bool:
     return event.type in (INTENT_CLASSIFIED, HANDOFF_REQUESTED)
 
 
-def _turn_of(event: Event, by_id: set[str], by_message: dict[tuple[str, str], str]) -> str | None:
+def _turn_of(
+    event: Event,
+    by_id: set[str],
+    by_message: dict[tuple[str, str], str],
+    only: dict[str, str | None],
+) -> str | None:
     cause = event.header.get("causation_id")
     if cause in by_id:
         return str(cause)
     message = event.data.get("message_id") if event.type == INTENT_CLASSIFIED else None
     message = event.data.get("in_reply_to") if event.type == MESSAGE_SENT else message
-    return by_message.get((str(event.subject), str(message))) if message else None
+    if message:
+        return by_message.get((str(event.subject), str(message)))
+    return only.get(str(event.subject)) if cause is None else None
 
 
 def match(
@@ -93,6 +102,11 @@ def match(
     by_message = {
         (str(t.event.subject), str(t.event.data.get("message_id"))): str(t.event.id) for t in turns
     }
+    # a conversation's only fed turn is what an answer naming nothing answers
+    only: dict[str, str | None] = {}
+    for t in turns:
+        subject = str(t.event.subject)
+        only[subject] = None if subject in only else str(t.event.id)
     found: dict[str, Answers] = {turn_id: Answers() for turn_id in by_id}
     for item in events:
         event = item.event
@@ -100,7 +114,7 @@ def match(
             continue
         if authority is not None and event.header.get("authority") not in (authority, None):
             continue
-        turn = _turn_of(event, by_id, by_message)
+        turn = _turn_of(event, by_id, by_message, only if authority is not None else {})
         if turn is not None:
             found[turn].add(item)
     return found

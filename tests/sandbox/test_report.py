@@ -121,3 +121,19 @@ def test_the_page_is_self_contained_with_three_charts_and_the_headline() -> None
     for label, value in headline(report):
         assert f'<span class="value">{value}</span><span class="label">{label}</span>' in page
     assert TURNS[0].id in page  # the answer with personal data, listed
+
+
+def test_a_production_answer_naming_nothing_answers_the_only_turn_of_its_conversation() -> None:
+    unnamed = new_event(
+        HANDOFF_REQUESTED,
+        source="assistant:police",
+        authority="police",
+        conversation_id=TURNS[2].subject,
+        trigger="CITIZEN_REQUEST",
+        requested_by="END_USER",
+    )
+    fed = [Timed(t, 1000) for t in TURNS]
+    report = build_report("b", "police", POLICY, fed, [], [Timed(unnamed, 1500)], {})
+    assert report["production"]["handoffs"] == 1
+    assert report["production"]["escalations"] == {"human-request": 1}
+    assert report["candidate"]["handoffs"] == 0
