@@ -71,7 +71,7 @@ def _conversation(question: str, intent: str, confidence: float) -> list[Event]:
 
 
 async def _leg(settings: Settings, catalogue: Catalogue, out: Path) -> tuple[dict[str, Any], Path]:
-    began = datetime.now(UTC) - timedelta(seconds=1)
+    began = datetime.now(UTC)
     async with Publisher(settings) as publisher:
         for question, intent, confidence in CONVERSATIONS:
             events = _conversation(question, intent, confidence)

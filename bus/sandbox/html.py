@@ -23,6 +23,7 @@ def bar_chart(title: str, categories: Sequence[str], series: dict[str, Sequence[
     group = inner_w / max(1, len(categories))
     bar = group * 0.8 / max(1, len(series))
     parts = [
+        f"<figure><figcaption>{escape(title)}</figcaption>",
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} '
         f'{HEIGHT + 30}" width="{WIDTH}" height="{HEIGHT + 30}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
@@ -52,7 +53,7 @@ def bar_chart(title: str, categories: Sequence[str], series: dict[str, Sequence[
             f'fill="{COLOURS.get(name, "#777")}"/><text x="{x + 16}" y="{HEIGHT + 18}" '
             f'font-size="12">{escape(name)}</text>'
         )
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     return "".join(parts)
 
 
@@ -120,6 +121,7 @@ body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width
 .figure {{ border: 1px solid #ccc; border-radius: 6px; padding: .6rem 1rem; min-width: 10rem; }}
 .figure .value {{ display: block; font-size: 1.5rem; font-weight: 600; }}
 .figure .label {{ font-size: .85rem; color: #555; }}
+figure {{ margin: 1rem 0; }} figcaption {{ font-weight: 600; margin-bottom: .3rem; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .2rem .5rem; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
