@@ -1,8 +1,9 @@
 """``bus sandbox candidate NAME``: the reference candidate reading its input, writing its answers.
 
 It runs under the sandbox's principal (``BUS_SASL_USERNAME``), which may read
-only the input and write only the answers; its consumer group starts with the
-principal's name, as ``bus acl apply`` requires.
+only the input and write only the answers (so a record of the input that is no
+bus event is logged and skipped, not dead-lettered); its consumer group starts
+with the principal's name, as ``bus acl apply`` requires.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ async def run_candidate(settings: Settings, box: Sandbox, limit: int | None = No
     source = f"candidate:{box.name}"
     async with (
         Publisher(settings, auto_register=False) as publisher,
-        Subscriber(settings, topics=[box.input], group_id=f"{box.principal}-reference") as turns,
+        Subscriber(
+            settings,
+            topics=[box.input],
+            group_id=f"{box.principal}-reference",
+            on_error="skip",  # it may write only its answers: no dead letters
+        ) as turns,
     ):
         log.info("reference candidate of sandbox %s reading %s", box.name, box.input)
         async for delivery in turns:
