@@ -54,7 +54,7 @@ def processors(
     if "escalator" in agents:
         changelog = changelog_topic(settings, STORES["escalator"])
         found.append(Escalator(settings, catalogue, runtime, outputs, changelog))
-    if "sandbox" in agents and any(box.live for box in catalogue.sandboxes):
+    if "sandbox" in agents and catalogue.sandboxes:
         scrubber = Scrubber.from_settings(settings)
         found.append(SandboxFeed(catalogue, runtime, outputs, scrubber))
     return found
