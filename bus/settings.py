@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-AGENTS = ("router", "echo", "auditor", "escalator")
+AGENTS = ("router", "echo", "auditor", "escalator", "sandbox")
 """Every processor ``bus worker`` can run; ``Settings.agents`` picks some."""
 
 
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     agents: Annotated[tuple[str, ...], NoDecode] = Field(
         AGENTS,
         description="The agents `bus worker` runs, comma separated (router, echo, auditor, "
-        "escalator): one worker per role runs under its own principal and its own app_id.",
+        "escalator, sandbox): one worker per role runs under its own principal and its own app_id.",
     )
     worker_dir: Path | None = Field(
         None,

@@ -102,6 +102,12 @@ def agent_topics(agent: str, settings: Settings, catalogue: Catalogue) -> AgentT
             ),
             own=(changelog,),
         )
+    if agent == "sandbox":
+        # it reads the answers only to dead-letter those that are not bus events or name no turn
+        answers = tuple(box.answers for box in catalogue.sandboxes)
+        inputs = tuple(box.input for box in catalogue.sandboxes)
+        fed = (t.assistant_events, *answers) if catalogue.sandboxes else ()
+        return AgentTopics(reads=fed, writes=(*inputs, t.dead_letters) if inputs else ())
     raise ConfigurationError(f"unknown agent {agent!r}; choose from {', '.join(AGENTS)}")
 
 

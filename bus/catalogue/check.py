@@ -10,6 +10,7 @@ from bus.catalogue.names import collision_key
 
 if TYPE_CHECKING:
     from bus.catalogue.model import Authority, RoutingRules, TopicsConfig
+    from bus.catalogue.sandbox import Sandbox
 
 Loc = tuple[str | int, ...]
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -34,13 +35,16 @@ def format_loc(loc: Loc) -> str:
 
 
 def problems(
-    authorities: Sequence[Authority], topics: TopicsConfig, routing: RoutingRules
+    authorities: Sequence[Authority],
+    topics: TopicsConfig,
+    routing: RoutingRules,
+    sandboxes: Sequence[Sandbox] = (),
 ) -> list[Problem]:
-    """Everything inconsistent between authorities, topics and routing rules."""
+    """Everything inconsistent between authorities, topics, routing rules and sandboxes."""
     return [
         *_duplicate_codes(authorities),
         *_double_claims(authorities),
-        *_topic_clashes(authorities, topics),
+        *_topic_clashes(authorities, topics, sandboxes),
         *_unknown_authorities(authorities, routing),
     ]
 
@@ -80,7 +84,9 @@ def _double_claims(authorities: Sequence[Authority]) -> list[Problem]:
     return found
 
 
-def _topic_clashes(authorities: Sequence[Authority], topics: TopicsConfig) -> list[Problem]:
+def _topic_clashes(
+    authorities: Sequence[Authority], topics: TopicsConfig, sandboxes: Sequence[Sandbox]
+) -> list[Problem]:
     named: list[tuple[Loc, str]] = [
         (("topics", key), name) for key, name in topics.shared().items()
     ]
@@ -88,6 +94,11 @@ def _topic_clashes(authorities: Sequence[Authority], topics: TopicsConfig) -> li
         named += [
             (("authorities", i, "inbox"), authority.inbox),
             (("authorities", i, "assistant_topic"), authority.assistant_topic),
+        ]
+    for i, box in enumerate(sandboxes):
+        named += [
+            (("sandboxes", i, "input"), box.input),
+            (("sandboxes", i, "answers"), box.answers),
         ]
     seen: dict[str, tuple[Loc, str]] = {}
     found = []

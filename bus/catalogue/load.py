@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 
 from bus.catalogue.check import Loc, Problem, format_loc, problems
 from bus.catalogue.model import Authority, Catalogue, RoutingRules, TopicsConfig
+from bus.catalogue.sandbox import Sandbox, expired, sandbox_problems
 from bus.errors import ConfigurationError
 
 MAX_REPORTED = 20
@@ -24,6 +25,7 @@ class CatalogueFile(BaseModel):
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     authorities: tuple[Authority, ...]
     routing: RoutingRules = Field(default_factory=RoutingRules)
+    sandboxes: tuple[Sandbox, ...] = ()
 
     @field_validator("authorities")
     @classmethod
@@ -42,12 +44,15 @@ def load_catalogue(path: Path) -> Catalogue:
         document = CatalogueFile.model_validate(data)
     except ValidationError as exc:
         raise _error(path, _locate(root, [_problem(e) for e in exc.errors()])) from None
-    if found := problems(document.authorities, document.topics, document.routing):
+    found = problems(document.authorities, document.topics, document.routing, document.sandboxes)
+    found += sandbox_problems(document.sandboxes, [a.code for a in document.authorities])
+    if found := found + expired(document.sandboxes):
         raise _error(path, _locate(root, found))
     return Catalogue(
         authorities={authority.code: authority for authority in document.authorities},
         topics=document.topics,
         routing=document.routing,
+        sandboxes=document.sandboxes,
     )
 
 

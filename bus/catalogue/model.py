@@ -19,6 +19,8 @@ from bus.catalogue.check import Problem, format_loc, problems
 from bus.catalogue.escalation import EscalationPolicy
 from bus.catalogue.hours import WorkingHours
 from bus.catalogue.names import Intent, Slug, TopicName, intent_matches, is_slug
+from bus.catalogue.sandbox import Sandbox, sandbox_problems
+from bus.errors import ConfigurationError
 from bus.kafka.admin import TopicSpec
 
 CleanupPolicy = Literal["delete", "compact", "compact,delete"]
@@ -197,6 +199,7 @@ class Catalogue(_Strict):
     authorities: dict[str, Authority]
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     routing: RoutingRules = Field(default_factory=RoutingRules)
+    sandboxes: tuple[Sandbox, ...] = ()
     _owners: dict[str, Authority | None] = PrivateAttr(default_factory=dict)
     """``authority_for_intent`` answers, remembered: the catalogue never changes."""
 
@@ -207,7 +210,10 @@ class Catalogue(_Strict):
             for key, authority in self.authorities.items()
             if key != authority.code
         ]
-        found += problems(list(self.authorities.values()), self.topics, self.routing)
+        found += problems(
+            list(self.authorities.values()), self.topics, self.routing, self.sandboxes
+        )
+        found += sandbox_problems(self.sandboxes, list(self.authorities))
         if found:
             raise ValueError("; ".join(f"{format_loc(p.loc)}: {p.message}" for p in found))
         return self
@@ -266,4 +272,16 @@ class Catalogue(_Strict):
             for name in (authority.inbox, authority.assistant_topic):
                 settings = defaults.merged(topics.per_authority, topics.overrides.get(name))
                 specs.append(settings.spec(name))
+        for box in self.sandboxes:
+            for name in box.topics():
+                settings = defaults.merged(topics.per_authority, topics.overrides.get(name))
+                specs.append(settings.spec(name))
         return specs
+
+    def sandbox(self, name: str) -> Sandbox:
+        """The sandbox called ``name``; ``ConfigurationError`` naming those there are."""
+        for box in self.sandboxes:
+            if box.name == name:
+                return box
+        known = ", ".join(box.name for box in self.sandboxes) or "none"
+        raise ConfigurationError(f"no sandbox {name!r} in the catalogue (declared: {known})")

@@ -28,7 +28,8 @@ def _stopped_while_starting(signum: int, frame: FrameType | None) -> None:
 def register(commands: Commands) -> None:
     parser = commands.add_parser(
         "worker",
-        help="run the bus's stream processors (router, auditor, escalator, echo; BUS_AGENTS)",
+        help="run the bus's stream processors (router, auditor, escalator, echo, sandbox; "
+        "BUS_AGENTS)",
     )
     parser.add_argument(
         "--loglevel",

@@ -27,7 +27,7 @@ from bus.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OnError = Literal["dead-letter", "raise"]
+OnError = Literal["dead-letter", "raise", "skip"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,9 @@ class Subscriber(AsyncResource):
     It reads ``read_committed`` so the exactly-once router's aborted writes are
     never seen, drops repeats of an event id it already yielded, and sends what
     does not decode to the dead-letter topic (or raises, with
-    ``on_error="raise"``) so one bad message never stops an inbox.
+    ``on_error="raise"``) so one bad message never stops an inbox. A reader
+    that may write nowhere else (a sandbox's candidate) logs and skips it
+    (``on_error="skip"``).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class Subscriber(AsyncResource):
         self.on_error = on_error
         self.duplicates_dropped = 0
         self.dead_lettered = 0
+        self.skipped = 0
         self._recent = RecentIds(dedup_capacity) if deduplicate else None
         self._registry = registry_client(settings)
         self.codec = AvroCodec(self._registry, load_contracts(settings.schemas_dir))
@@ -158,6 +161,12 @@ class Subscriber(AsyncResource):
         except DecodeError as exc:
             if self.on_error == "raise":
                 raise
+            if self.on_error == "skip":
+                log.warning(
+                    "skipped %s[%s]@%s: %s", record.topic, record.partition, record.offset, exc
+                )
+                self.skipped += 1
+                return None
             await self._dead_letter(record, exc)
             return None
         if self._recent is not None and event.id is not None and self._recent.seen(event.id):

@@ -21,6 +21,7 @@ from bus.catalogue import Catalogue, load_catalogue
 from bus.demo.connectors import run_connectors_leg
 from bus.demo.escalation import run_escalation
 from bus.demo.harness import Harness
+from bus.demo.sandbox import run_sandbox_leg
 from bus.demo.scenario import Scenario, build
 from bus.errors import BusError
 from bus.kafka.local import LocalKafka, answers_metadata
@@ -54,6 +55,7 @@ def run_demo(settings: Settings) -> int:
         code = max(code, 0 if escalated else 1)
         workdir = settings.home / "demo" / "connectors"
         code = max(code, run_connectors_leg(settings, catalogue, started, workdir))
+        code = max(code, run_sandbox_leg(settings, catalogue, settings.home / "demo" / "sandbox"))
         code = max(code, _verify_audit(settings, catalogue, scenario, audit_starts))
         print("demo: OK" if code == 0 else "demo: FAILED")
         return code

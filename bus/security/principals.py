@@ -32,7 +32,7 @@ from bus.settings import Settings
 
 ROLES: dict[str, tuple[str, ...]] = {
     "router": ("router", "echo"),
-    "auditor": ("auditor",),
+    "auditor": ("auditor", "sandbox"),
     "escalator": ("escalator",),
 }
 """The worker roles: principal name -> the agents its worker runs (``BUS_AGENTS``)."""
@@ -183,12 +183,21 @@ def principals(catalogue: Catalogue, settings: Settings) -> list[Principal]:
         .group_prefix(gateway)
         .build(gateway, "bus component: HTTP gateway and webhooks for non-Kafka parties"),
     ]
+    for box in catalogue.sandboxes:
+        found.append(
+            _Grants(box.principal)
+            .topics(Operation.READ, box.input)
+            .topics(Operation.WRITE, box.answers)
+            .group_prefix(box.principal)
+            .build(box.principal, f"candidate assistant of sandbox {box.name}: answers no citizen")
+        )
     return found
 
 
 WORKER_ROLES = {
     "router": "bus component: the worker's router and echo processors (BUS_AGENTS=router,echo)",
-    "auditor": "bus component: writes the audit log (BUS_AGENTS=auditor, BUS_APP_ID=auditor)",
+    "auditor": "bus component: writes the audit log and feeds the sandboxes "
+    "(BUS_AGENTS=auditor,sandbox, BUS_APP_ID=auditor)",
     "escalator": "bus component: escalation cases for human officials "
     "(BUS_AGENTS=escalator, BUS_APP_ID=escalator)",
 }

@@ -17,6 +17,7 @@ from bus.errors import ConfigurationError
 from bus.kafka.admin import TopicSpec, admin_client, ensure_topics, topic_partitions
 from bus.kafka.connection import librdkafka_config, security_kwargs
 from bus.metrics.worker import instrument
+from bus.privacy.scrubber import Scrubber
 from bus.schemas.runtime import Runtime
 from bus.settings import Settings
 from bus.worker.auditor import AuditChain, Auditor
@@ -28,6 +29,7 @@ from bus.worker.loop import StreamLoop
 from bus.worker.outputs import Outputs
 from bus.worker.processor import Processor
 from bus.worker.router import Router
+from bus.worker.sandbox import SandboxFeed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ def processors(
     if "escalator" in agents:
         changelog = changelog_topic(settings, STORES["escalator"])
         found.append(Escalator(settings, catalogue, runtime, outputs, changelog))
+    if "sandbox" in agents and catalogue.sandboxes:
+        scrubber = Scrubber.from_settings(settings)
+        found.append(SandboxFeed(catalogue, runtime, outputs, scrubber))
     return found
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bus.catalogue import load_catalogue
+from bus.catalogue import Catalogue, load_catalogue
+from bus.catalogue.sandbox import Sandbox
 from bus.errors import ConfigurationError
 from bus.schemas.runtime import Runtime
 from bus.settings import AGENTS, Settings
@@ -91,3 +93,22 @@ def test_an_unknown_agent_is_a_configuration_error_naming_it(tmp_path: Path, age
 def test_no_agent_at_all_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="names no agent"):
         worker_topics(_settings(tmp_path, agents=" , "), CATALOGUE)
+
+
+def test_the_sandbox_feed_runs_only_when_the_catalogue_declares_a_sandbox(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, agents="sandbox")
+    outputs = Outputs({"bootstrap.servers": settings.bootstrap_servers}, None)
+    assert processors(settings, CATALOGUE, Runtime(settings), outputs) == []
+    ends = datetime.now(UTC) + timedelta(days=1)
+    box = Sandbox(
+        name="b",
+        authority="police",
+        principal="c",
+        live=False,
+        ends=ends,
+        replay=({"from": ends - timedelta(days=3), "to": ends - timedelta(days=2)},),
+    )
+    with_box = Catalogue.model_validate({**dict(CATALOGUE), "sandboxes": (box,)})
+    [feed] = processors(settings, with_box, Runtime(settings), outputs)
+    assert feed.name == "sandbox"
+    assert feed.reads == (CATALOGUE.topics.assistant_events, box.answers)

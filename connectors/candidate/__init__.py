@@ -1,0 +1,1 @@
+"""A reference candidate for the AI sandbox: a small keyword-intent assistant."""
