@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 
 from bus.catalogue.check import Loc, Problem, format_loc, problems
 from bus.catalogue.model import Authority, Catalogue, RoutingRules, TopicsConfig
-from bus.catalogue.sandbox import Sandbox, expired, sandbox_problems
+from bus.catalogue.sandbox import Sandbox, sandbox_problems
 from bus.errors import ConfigurationError
 
 MAX_REPORTED = 20
@@ -46,7 +46,7 @@ def load_catalogue(path: Path) -> Catalogue:
         raise _error(path, _locate(root, [_problem(e) for e in exc.errors()])) from None
     found = problems(document.authorities, document.topics, document.routing, document.sandboxes)
     found += sandbox_problems(document.sandboxes, [a.code for a in document.authorities])
-    if found := found + expired(document.sandboxes):
+    if found:
         raise _error(path, _locate(root, found))
     return Catalogue(
         authorities={authority.code: authority for authority in document.authorities},

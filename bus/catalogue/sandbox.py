@@ -8,7 +8,7 @@ only the answers, and the worker's ``sandbox`` agent feeds the input.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -129,16 +129,3 @@ def sandbox_problems(sandboxes: Sequence[Sandbox], authorities: Sequence[str]) -
                         )
                     )
     return found
-
-
-def expired(sandboxes: Sequence[Sandbox], now: datetime | None = None) -> list[Problem]:
-    """Sandboxes whose end date has passed: take them out of the catalogue."""
-    moment = now or datetime.now(UTC)
-    return [
-        Problem(
-            ("sandboxes", i, "ends"),
-            f"ended {box.ends.isoformat()}: remove the sandbox or move its end date",
-        )
-        for i, box in enumerate(sandboxes)
-        if box.ended(moment)
-    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -95,12 +96,12 @@ def test_a_range_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
     _fails(tmp_path, backwards, "sandboxes[0].replay[0]", "is not after 'from'")
 
 
-def test_a_past_end_date_is_refused(tmp_path: Path) -> None:
-    _fails(
-        tmp_path,
-        GOOD.replace("2099-01-01", "2020-01-01"),
-        "sandboxes[0].ends: ended 2020-01-01T00:00:00+00:00: remove the sandbox",
-    )
+def test_an_ended_sandbox_still_loads_for_its_report_and_nothing_else_stops(
+    tmp_path: Path,
+) -> None:
+    """The panel reports after the end date; the router and the rest must keep starting."""
+    [box] = _load(tmp_path, GOOD.replace("2099-01-01", "2020-01-01")).sandboxes
+    assert box.ended(datetime.now(UTC))
 
 
 def test_a_sandbox_that_feeds_nothing_or_has_no_end_date_is_refused(tmp_path: Path) -> None:
