@@ -20,6 +20,9 @@ from bus.schemas.types import (
     CASE_ACTION_REQUESTED,
     CONVERSATION,
     ESCALATION,
+    HANDOFF_REQUESTED,
+    INTENT_CLASSIFIED,
+    MESSAGE_SENT,
     OFFICIAL_PRESENCE_CHANGED,
     SERVICE_REQUEST,
     SERVICE_REQUEST_CREATED,
@@ -37,7 +40,8 @@ class Carriage:
 
     ``types`` are contract names; ``cloudevents`` says whether its records carry
     the CloudEvents headers; ``dead_letters`` marks the topic whose records are
-    other topics' records, kept as they were with the dead-letter headers added.
+    other topics' records, kept as they were with the dead-letter headers added;
+    ``scrubbed`` a sandbox's input (``bus.privacy.fields.scrubbed``).
     """
 
     summary: str
@@ -45,6 +49,8 @@ class Carriage:
     key: str = EVENT_KEY
     cloudevents: bool = True
     dead_letters: bool = False
+    scrubbed: bool = False
+    """Its events' free text is scrubbed and their other personal data pseudonymised."""
 
 
 def _family(contracts: Iterable[str], prefix: str, *leave_out: str) -> tuple[str, ...]:
@@ -99,6 +105,17 @@ def carriages(catalogue: Catalogue, contracts: Mapping[str, Contract]) -> dict[s
             f"What the chat assistant of {authority.name} reads: conversations forwarded to "
             "it, officials' replies and the status of its service requests.",
             conversation + updates,
+        )
+    for box in catalogue.sandboxes:
+        found[box.input] = Carriage(
+            f"Sandbox {box.name}: the citizen turns of {box.authority} fed to candidate "
+            f"{box.principal}, free text scrubbed and other personal data pseudonymised.",
+            (MESSAGE_SENT,),
+            scrubbed=True,
+        )
+        found[box.answers] = Carriage(
+            f"Sandbox {box.name}: what candidate {box.principal} answers; it reaches no citizen.",
+            (HANDOFF_REQUESTED, INTENT_CLASSIFIED, MESSAGE_SENT),
         )
     found[intake_topic(catalogue)] = Carriage(
         "Unchained audit records waiting for the writer of their chain (partition n feeds "

@@ -9,8 +9,8 @@ specs); and the principals with exactly the ACLs ``bus acl apply`` sets
 in clear where its event is carried; pseudonymised (HMAC) in the audit log
 and its intake, for every audited topic; and in clear inside a dead letter
 when a principal that reads its topic may give up on a record there. A
-topic fed through ``bus.privacy``'s scrubber would carry it ``SCRUBBED``; no
-topic does yet (``bus replay --scrub`` scrubs what it hands on, off Kafka).
+sandbox's input carries free text ``SCRUBBED`` (``bus.privacy``) and the other
+personal data pseudonymised (``bus replay --scrub`` does the same off Kafka).
 """
 
 from __future__ import annotations
@@ -183,12 +183,16 @@ def data_map(
     fields: list[PersonalField] = []
     unplaced: list[str] = []
     for name, contract in sorted(contracts.items(), key=lambda item: short_name(item[0])):
-        clear = [topic for topic, carriage in carried.items() if name in carriage.types]
+        carrying = [topic for topic, carriage in carried.items() if name in carriage.types]
+        clear = [topic for topic in carrying if not carried[topic].scrubbed]
+        scrubbed = [topic for topic in carrying if carried[topic].scrubbed]
         for path in contract.pii_fields:
             passages = [Passage(topic, Form.CLEAR) for topic in clear]
+            hidden = Form.SCRUBBED if path in contract.free_text_fields else Form.PSEUDONYMISED
+            passages += [Passage(topic, hidden) for topic in scrubbed]
             if any(topic in gives_up for topic in clear):
                 passages.append(Passage(dead_letters, Form.DEAD_LETTER))
-            if audited & {p.topic for p in passages}:
+            if audited & {p.topic for p in passages if p.form is not Form.PSEUDONYMISED}:
                 passages += [Passage(topic, Form.PSEUDONYMISED) for topic in audit_log]
             field = PersonalField(
                 contract=name,

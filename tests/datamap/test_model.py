@@ -158,3 +158,26 @@ def test_retention_reads_as_a_person_says_it() -> None:
     assert retention_text(2_592_000_000) == "30 days"
     assert retention_text(7_200_000) == "2 hours"
     assert retention_text(1_500) == "1500 ms"
+
+
+def test_a_sandbox_candidate_reads_citizens_free_text_scrubbed_and_nothing_in_clear(
+    tmp_path: Path,
+) -> None:
+    document = yaml.safe_load(SETTINGS.catalogue.read_text())
+    document["sandboxes"] = [
+        {
+            "name": "police-v2",
+            "authority": "police",
+            "principal": "candidate-police-v2",
+            "ends": "2099-01-01T00:00:00Z",
+        }
+    ]
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(document))
+    found = data_map(load_catalogue(path), CONTRACTS, SETTINGS)
+    text, author = found.field("MessageSent.text"), found.field("MessageSent.author_id")
+    assert found.access(text, "candidate-police-v2") is Form.SCRUBBED
+    assert found.access(author, "candidate-police-v2") is Form.PSEUDONYMISED
+    assert Passage("bus.sandbox.police-v2.input", Form.SCRUBBED) in text.passages
+    clear = [f.label for f in found.fields if found.access(f, "candidate-police-v2") is Form.CLEAR]
+    assert clear == []
