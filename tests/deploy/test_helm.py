@@ -171,6 +171,31 @@ def test_on_tls_every_process_trusts_the_ca_from_its_secret_and_logs_in_to_the_r
     assert all("BUS_SASL_PASSWORD" in env(w) for w in sasl_ssl.values())
 
 
+def test_the_registry_requires_its_users_and_serves_https_from_secrets_and_is_called_so() -> None:
+    sets = {"registry.usersSecret": "registry-users", "registry.tlsSecret": "registry-tls"}
+    found = workloads(render(FULL, sets=sets))
+    [registry] = [w for name, w in found.items() if name.endswith("-registry")]
+    variables = {name: item["value"] for name, item in env(registry).items() if "value" in item}
+    mounts = {m["mountPath"]: m["name"] for m in container(registry)["volumeMounts"]}
+    volumes = {v["name"]: v for v in registry["spec"]["template"]["spec"]["volumes"]}
+    for setting, secret in (
+        ("BUS_REGISTRY_USERS", "registry-users"),
+        ("BUS_REGISTRY_CERTFILE", "registry-tls"),
+        ("BUS_REGISTRY_KEYFILE", "registry-tls"),
+    ):
+        folder = variables[setting].rpartition("/")[0]
+        assert volumes[mounts[folder]]["secret"]["secretName"] == secret, setting
+    box = container(registry)
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert box[probe]["httpGet"]["scheme"] == "HTTPS", probe
+    for name, workload in found.items():
+        assert env(workload)["BUS_SCHEMA_REGISTRY_URL"]["value"].startswith("https://"), name
+    plain = workloads(render(FULL))
+    for name, workload in plain.items():
+        assert container(workload)["readinessProbe"]["httpGet"]["scheme"] == "HTTP", name
+        assert "BUS_REGISTRY_USERS" not in env(workload), name
+
+
 def test_components_are_switched_on_and_off_by_their_values() -> None:
     minimal = workloads(render(MINIMAL))
     assert set(minimal) == {

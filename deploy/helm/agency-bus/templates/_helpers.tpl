@@ -30,7 +30,8 @@ app.kubernetes.io/part-of: agency-bus
 {{- if .Values.schemaRegistry.url -}}
 {{- .Values.schemaRegistry.url -}}
 {{- else if .Values.registry.enabled -}}
-{{- printf "http://%s-registry:%d" (include "agency-bus.fullname" .) (int .Values.registry.port) -}}
+{{- $scheme := ternary "https" "http" (ne .Values.registry.tlsSecret "") -}}
+{{- printf "%s://%s-registry:%d" $scheme (include "agency-bus.fullname" .) (int .Values.registry.port) -}}
 {{- else -}}
 {{- fail "schemaRegistry.url is required when registry.enabled is false" -}}
 {{- end -}}
@@ -153,16 +154,16 @@ spec:
                 name: {{ .envFrom }}
           {{- end }}
           startupProbe:
-            httpGet: {path: /healthz, port: {{ .portName }}}
+            httpGet: {path: /healthz, port: {{ .portName }}, scheme: {{ .scheme | default "HTTP" }}}
             periodSeconds: 5
             failureThreshold: 60
           livenessProbe:
-            httpGet: {path: /healthz, port: {{ .portName }}}
+            httpGet: {path: /healthz, port: {{ .portName }}, scheme: {{ .scheme | default "HTTP" }}}
             periodSeconds: 10
             timeoutSeconds: 3
             failureThreshold: 3
           readinessProbe:
-            httpGet: {path: /readyz, port: {{ .portName }}}
+            httpGet: {path: /readyz, port: {{ .portName }}, scheme: {{ .scheme | default "HTTP" }}}
             periodSeconds: 5
             timeoutSeconds: 3
             failureThreshold: 2
@@ -180,6 +181,9 @@ spec:
             {{- if $v.kafka.tls.caSecret }}
             - {name: kafka-ca, mountPath: /etc/agency-bus/kafka-ca, readOnly: true}
             {{- end }}
+            {{- range .secretMounts }}
+            - {name: {{ .name }}, mountPath: {{ .path }}, readOnly: true}
+            {{- end }}
       volumes:
         - name: catalogue
           configMap: {name: {{ $full }}-catalogue}
@@ -194,6 +198,10 @@ spec:
         {{- with $v.kafka.tls.caSecret }}
         - name: kafka-ca
           secret: {secretName: {{ . }}}
+        {{- end }}
+        {{- range .secretMounts }}
+        - name: {{ .name }}
+          secret: {secretName: {{ .secret }}}
         {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
