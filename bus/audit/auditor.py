@@ -62,5 +62,6 @@ async def record_of(
     if contract is None:
         return new_record(message, event, {}, audited_at=now)
     pseudonyms = pseudonymizer.pseudonyms(event.data, contract.pii_fields)
-    pseudonyms |= identifier_pseudonyms(event.data, contract, Scrubber(pseudonymizer))
+    if contract.free_text_fields:
+        pseudonyms |= identifier_pseudonyms(event.data, contract, Scrubber(pseudonymizer))
     return new_record(message, event, pseudonyms, audited_at=now)

@@ -30,7 +30,8 @@ def _signed_part(manifest: dict[str, Any]) -> bytes:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as file:  # archive files can be large: hashed as they are read
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def write_manifest(directory: Path, topic: str, signer: CheckpointSigner) -> Path:

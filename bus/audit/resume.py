@@ -44,20 +44,28 @@ async def signed_tail(
     tp = TopicPartition(topic, partition)
     start = (await consumer.beginning_offsets([tp]))[tp]
     end = (await consumer.end_offsets([tp]))[tp]
+
+    async def entries_in(lower: int, upper: int) -> list[LogEntry]:
+        return [
+            await decode_entry(codec, partition, message.offset, message.value)
+            async for message in read_range(consumer, tp, lower, upper)
+        ]
+
     checkpoint: dict[str, Any] | None = None
+    read: list[LogEntry] = []  # from ``upper`` to the end, kept so nothing is read twice
     upper, window = end, FIRST_WINDOW
     while upper > start and checkpoint is None:
         lower = max(start, upper - window)
-        async for message in read_range(consumer, tp, lower, upper):
-            entry = await decode_entry(codec, partition, message.offset, message.value)
+        found = await entries_in(lower, upper)
+        for entry in found:
             if _signed_here(entry.checkpoint, partition, signatures):
                 checkpoint = entry.checkpoint
+        read = found + read
         upper, window = lower, window * 4
     first = int(checkpoint["offset"]) if checkpoint is not None else start
-    entries = [
-        await decode_entry(codec, partition, message.offset, message.value)
-        async for message in read_range(consumer, tp, first, end)
-    ]
+    if first < upper:  # the signed record lies before the window its checkpoint was in
+        read = await entries_in(first, upper) + read
+    entries = [entry for entry in read if entry.offset >= first]
     return checkpoint, entries
 
 

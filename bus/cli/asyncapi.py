@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import yaml
 
 from bus.asyncapi import asyncapi_document
 from bus.catalogue import load_catalogue
+from bus.cli.output import write_out
 from bus.cli.parser import Commands
 from bus.schemas.contracts import load_contracts
 from bus.settings import Settings
@@ -25,14 +25,8 @@ def _write(args: argparse.Namespace, settings: Settings) -> int:
         if as_json
         else yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     )
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
-        print(
-            f"wrote {args.out}: {len(document['channels'])} channels, "
-            f"{len(document['operations'])} operations"
-        )
+    channels, operations = len(document["channels"]), len(document["operations"])
+    write_out(text, args.out, f": {channels} channels, {operations} operations")
     return 0
 
 

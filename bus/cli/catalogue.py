@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import yaml
 
+from bus.cli.output import write_out
 from bus.cli.parser import Commands
 from bus.settings import Settings
 
@@ -25,11 +25,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         catalogue = load_catalogue(path)
         resources = strimzi_resources(catalogue, settings, path.read_bytes(), args.cluster)
         text = yaml.safe_dump(resources, sort_keys=False, width=100)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
+    write_out(text, args.out)
     return 0
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from bus.catalogue import load_catalogue
+from bus.cli.output import write_out
 from bus.cli.parser import Commands
 from bus.datamap import data_map
 from bus.datamap.render_html import render_html
@@ -28,14 +28,9 @@ def _write(args: argparse.Namespace, settings: Settings) -> int:
         text = render_html(found, str(source))
     else:
         text = render_markdown(found, str(source))
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
-        print(
-            f"wrote {args.out} ({chosen}): {len(found.fields)} personal-data fields on "
-            f"{len(found.topics)} topics, {len(found.readers)} principals"
-        )
+    fields, topics, readers = len(found.fields), len(found.topics), len(found.readers)
+    what = f" ({chosen}): {fields} personal-data fields on {topics} topics, {readers} principals"
+    write_out(text, args.out, what)
     return 0
 
 

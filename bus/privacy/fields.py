@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from bus.privacy.finder import find
 from bus.privacy.scrubber import Scrubber
 from bus.schemas.contracts import Contract, path_tokens
 
@@ -48,7 +49,7 @@ def identifier_pseudonyms(
         texts = [value for value in _at(data, path_tokens(path)) if isinstance(value, str)]
         for n, text in enumerate(texts):
             counted: dict[str, int] = {}
-            for finding in scrubber.scrub(text).findings:
+            for finding in find(text, scrubber.kinds):
                 counted[finding.kind] = counted.get(finding.kind, 0) + 1
                 where = path if n == 0 else f"{path}#{n}"
                 key = f"{where}#{finding.kind}#{counted[finding.kind]}"
