@@ -35,6 +35,13 @@ class LagSampler:
         self._interval = interval_s
         self._next = 0.0
         self._shown: set[Partition] = set()
+        self._starts: dict[Partition, int] = {}
+
+    def starting(self, committed: Mapping[Partition, int]) -> None:
+        """The committed offsets of a new assignment: where a partition that has not
+        delivered a message yet will be read from (none: its log start, as the worker
+        resets to the earliest offset), so its lag shows before its first message."""
+        self._starts = dict(committed)
 
     def sample(self, handled: Mapping[Partition, int]) -> None:
         now = time.monotonic()
@@ -43,12 +50,16 @@ class LagSampler:
         self._next = now + self._interval
         assigned = self._consumer.assignment()
         highwaters: dict[Partition, int | None] = {}
+        lows: dict[Partition, int] = {}
         for tp in assigned:
-            _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            low, high = self._consumer.get_watermark_offsets(tp, cached=True)
             highwaters[(tp.topic, tp.partition)] = high
-        positions: dict[Partition, int | None] = {
-            (tp.topic, tp.partition): tp.offset for tp in self._consumer.position(assigned)
-        }
+            lows[(tp.topic, tp.partition)] = low
+        positions: dict[Partition, int | None] = {}
+        for tp in self._consumer.position(assigned):
+            key = (tp.topic, tp.partition)
+            start = self._starts.get(key, -1)
+            positions[key] = tp.offset if tp.offset >= 0 else start if start >= 0 else lows[key]
         positions.update({key: offset for key, offset in handled.items() if key in positions})
         self.show(lags(highwaters, positions))
 

@@ -278,7 +278,8 @@ class StreamLoop:
         self.assignment = {(tp.topic, tp.partition) for tp in partitions}
         # Waits while a transaction of the partitions' previous owner is still open
         # (KIP-447's stable offsets): the changelogs are then complete up to them.
-        consumer.committed(partitions, timeout=TIMEOUT_S)
+        committed = consumer.committed(partitions, timeout=TIMEOUT_S)
+        self._lag.starting({(tp.topic, tp.partition): tp.offset for tp in committed})
         self._settle(self.assignment)
         log.info("partitions assigned: %d", len(partitions))
         if not self.ready:

@@ -29,3 +29,29 @@ def test_partitions_no_longer_assigned_disappear_from_the_gauge() -> None:
     sampler.show({(topic, 1): 2})
     assert _gauge(topic, 0) is None
     assert _gauge(topic, 1) == 2
+
+
+def test_a_partition_without_a_message_yet_shows_its_lag_from_its_committed_offset_or_log_start() -> (
+    None
+):
+    from confluent_kafka import TopicPartition
+
+    topic = f"lag-{uuid.uuid4().hex[:8]}"
+
+    class Quiet:
+        """A consumer that has delivered nothing: positions unknown, log from 5 to 9."""
+
+        def assignment(self) -> list[TopicPartition]:
+            return [TopicPartition(topic, 0), TopicPartition(topic, 1)]
+
+        def get_watermark_offsets(self, tp: TopicPartition, cached: bool) -> tuple[int, int]:
+            return 5, 9
+
+        def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
+            return [TopicPartition(tp.topic, tp.partition, -1001) for tp in partitions]
+
+    sampler = LagSampler(Quiet(), interval_s=1.0)
+    sampler.starting({(topic, 0): 7, (topic, 1): -1001})
+    sampler.sample({})
+    assert _gauge(topic, 0) == 2  # from the committed offset
+    assert _gauge(topic, 1) == 4  # nothing committed: from the log start
