@@ -31,9 +31,7 @@ def test_partitions_no_longer_assigned_disappear_from_the_gauge() -> None:
     assert _gauge(topic, 1) == 2
 
 
-def test_a_partition_without_a_message_yet_shows_its_lag_from_its_committed_offset_or_log_start() -> (
-    None
-):
+def test_an_idle_partition_shows_its_lag_from_its_committed_offset_or_log_start() -> None:
     from confluent_kafka import TopicPartition
 
     topic = f"lag-{uuid.uuid4().hex[:8]}"
