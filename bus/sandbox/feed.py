@@ -68,3 +68,12 @@ def answer_problem(event: Event) -> tuple[str, str] | None:
             "turn's event_id",
         )
     return None
+
+
+def unknown_turn(turn: str, input_topic: str) -> tuple[str, str]:
+    """``(reason, error)`` for an answer whose ``causation_id`` names no turn of the input."""
+    return (
+        "unknown-turn",
+        f"the answer names turn {turn!r}, which {input_topic} does not hold: set "
+        "header.causation_id to the event_id of a turn read from it",
+    )

@@ -58,7 +58,7 @@ def processors(
         found.append(Escalator(settings, catalogue, runtime, outputs, changelog))
     if "sandbox" in agents and catalogue.sandboxes:
         scrubber = Scrubber.from_settings(settings)
-        found.append(SandboxFeed(catalogue, runtime, outputs, scrubber))
+        found.append(SandboxFeed(settings, catalogue, runtime, outputs, scrubber))
     return found
 
 

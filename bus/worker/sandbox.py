@@ -3,19 +3,25 @@
 It reads the assistants' topic and copies each sandbox's sampled citizen
 turns, scrubbed, to the sandbox's input (which the auditor records, so the
 panel can prove what the candidate saw); it also reads the candidates'
-answers and dead-letters those that are not bus events or name no turn.
+answers and dead-letters those that are not bus events or name no turn the
+sandbox was fed (``bus.sandbox.turns``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
+from bus.audit.log import log_consumer, partitions_of
 from bus.catalogue import Catalogue
 from bus.errors import DecodeError
+from bus.kafka.connection import security_kwargs
 from bus.privacy.scrubber import Scrubber
-from bus.sandbox.feed import answer_problem, fed, feeds
+from bus.sandbox.feed import answer_problem, fed, feeds, unknown_turn
+from bus.sandbox.turns import FedTurns
 from bus.schemas.runtime import Runtime
+from bus.settings import Settings
 from bus.worker.outputs import Outputs
 from bus.worker.processor import Processor
 from bus.worker.record import Record
@@ -30,6 +36,7 @@ class SandboxFeed(Processor):
 
     def __init__(
         self,
+        settings: Settings,
         catalogue: Catalogue,
         runtime: Runtime,
         outputs: Outputs,
@@ -37,16 +44,27 @@ class SandboxFeed(Processor):
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.sandboxes = tuple(box for box in catalogue.sandboxes if box.live)
-        self.answers = {box.answers for box in catalogue.sandboxes}
-        self.reads = (catalogue.topics.assistant_events, *sorted(self.answers))
+        self.inputs = {box.answers: box.input for box in catalogue.sandboxes}
+        self.reads = (catalogue.topics.assistant_events, *sorted(self.inputs))
         self.dead_letters = catalogue.topics.dead_letters
         self.runtime = runtime
         self.outputs = outputs
         self.scrubber = scrubber
         self.clock = clock
+        security = security_kwargs(settings)
+        self.turns = FedTurns(
+            log_consumer(settings.bootstrap_servers, **security),
+            partial(partitions_of, settings.bootstrap_servers, **security),
+        )
+
+    async def start(self) -> None:
+        await self.turns.consumer.start()
+
+    async def stop(self) -> None:
+        await self.turns.consumer.stop()
 
     async def process(self, record: Record) -> None:
-        if record.topic in self.answers:
+        if record.topic in self.inputs:
             await self._check_answer(record)
             return
         try:
@@ -67,5 +85,10 @@ class SandboxFeed(Processor):
         except DecodeError as exc:
             self.outputs.dead_letter(self.dead_letters, record, exc.reason, str(exc), self.name)
             return
-        if (problem := answer_problem(event)) is not None:
+        problem = answer_problem(event)
+        if problem is None:
+            turn, input_topic = str(event.header["causation_id"]), self.inputs[record.topic]
+            if not await self.turns.holds(input_topic, turn):
+                problem = unknown_turn(turn, input_topic)
+        if problem is not None:
             self.outputs.dead_letter(self.dead_letters, record, *problem, self.name)

@@ -40,6 +40,17 @@ def _turn(conversation: str, role: str = "END_USER", authority: str = "tax-board
     )
 
 
+def _answer(turn: str) -> Event:
+    return new_event(
+        INTENT_CLASSIFIED,
+        source="candidate:tax-v2",
+        conversation_id="c-1",
+        causation_id=turn,
+        intent="tax",
+        confidence=0.9,
+    )
+
+
 async def _until(
     settings: Settings, topics: list[str], done: Callable[[list[Replayed]], bool]
 ) -> list[Replayed]:
@@ -52,18 +63,19 @@ async def _until(
         await asyncio.sleep(0.5)
 
 
-async def _dead_letter_reasons(bootstrap: str, topic: str, count: int) -> list[str]:
+async def _dead_letters(bootstrap: str, topic: str, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` dead letters' reasons, each with its error."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    reasons: list[str] = []
+    letters: list[tuple[str, str]] = []
     try:
         await consumer.start()
-        while len(reasons) < count:
+        for _ in range(count):
             message = await asyncio.wait_for(consumer.getone(), 120)
             headers = dict(message.headers or [])
-            reasons.append(headers["bus_dlq_reason"].decode())
+            letters.append((headers["bus_dlq_reason"].decode(), headers["bus_dlq_error"].decode()))
     finally:
         await consumer.stop()
-    return reasons
+    return letters
 
 
 async def test_citizen_turns_arrive_scrubbed_and_audited_and_bad_answers_are_dead_letters(
@@ -108,7 +120,9 @@ async def test_citizen_turns_arrive_scrubbed_and_audited_and_bad_answers_are_dea
     async with Publisher(settings) as publisher:
         for event in (*others, citizen):
             await publisher.publish(f"{prefix}.assistant-events", event)
-        await publisher.publish(box["answers"], unnamed)
+        fed = await _until(settings, [box["input"]], lambda found: len(found) >= 1)
+        for answer in (_answer(citizen.id), _answer("no-such-turn"), unnamed):
+            await publisher.publish(box["answers"], answer)
         codec = publisher.codec
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
     await producer.start()
@@ -116,7 +130,6 @@ async def test_citizen_turns_arrive_scrubbed_and_audited_and_bad_answers_are_dea
         await producer.send_and_wait(box["answers"], b"free text, not an event", key=b"c-1")
     finally:
         await producer.stop()
-    fed = await _until(settings, [box["input"]], lambda found: len(found) >= 1)
     assert [item.event.id for item in fed] == [citizen.id]
     seen = fed[0].event.data
     assert CODE not in seen["text"] and "5123 4567" not in seen["text"]
@@ -132,6 +145,9 @@ async def test_citizen_turns_arrive_scrubbed_and_audited_and_bad_answers_are_dea
         ),
     )
     assert all(CODE.encode() not in value for value in raw)
-    reasons = await _dead_letter_reasons(settings.bootstrap_servers, f"{prefix}.deadletters", 2)
-    assert sorted(reasons) == ["names-no-turn", "not-wire-format"]
+    # The answer to the fed turn went first on the same partition: it would be among these.
+    letters = await _dead_letters(settings.bootstrap_servers, f"{prefix}.deadletters", 3)
+    reasons = dict(letters)
+    assert sorted(reasons) == ["names-no-turn", "not-wire-format", "unknown-turn"], letters
+    assert "'no-such-turn'" in reasons["unknown-turn"]
     assert worker.running, worker.log_tail()

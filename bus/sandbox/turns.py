@@ -1,0 +1,59 @@
+"""Which turns a sandbox was fed: read from its input topic, the one record of that.
+
+A candidate's answer names the turn it answers (``causation_id``). Whether
+such a turn exists is a question for the input topic itself, not for the
+worker that fed it: another worker, or ``bus sandbox replay``, may have
+written it, and the worker may read the answer before it reads the turn. So
+a turn not seen yet sends the reader to the input topic's end (committed
+records only: a candidate sees nothing else) and only then is it unknown.
+Each partition is read once, from where the last look stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from bus.audit.log import read_range
+
+
+class FedTurns:
+    """The ``event_id``s each sandbox input holds, as far as it has been read."""
+
+    def __init__(
+        self, consumer: AIOKafkaConsumer, partitions: Callable[[str], Awaitable[list[int]]]
+    ) -> None:
+        self.consumer = consumer
+        self.partitions = partitions
+        """A topic's partitions from the cluster (``bus.audit.log.partitions_of``)."""
+        self.ids: dict[str, set[str]] = defaultdict(set)
+        self.known: dict[str, list[int]] = {}
+        self.read_to: dict[TopicPartition, int] = {}
+        self.lock = asyncio.Lock()
+
+    async def holds(self, topic: str, event_id: str) -> bool:
+        """Whether ``topic`` (a sandbox input) holds a turn with ``event_id``."""
+        if event_id in self.ids[topic]:
+            return True
+        async with self.lock:
+            await self._read_on(topic, refresh=False)
+            if event_id not in self.ids[topic]:  # perhaps on a partition added since
+                await self._read_on(topic, refresh=True)
+        return event_id in self.ids[topic]
+
+    async def _read_on(self, topic: str, *, refresh: bool) -> None:
+        if refresh or topic not in self.known:
+            self.known[topic] = await self.partitions(topic)
+        tps = [TopicPartition(topic, partition) for partition in self.known[topic]]
+        starts = await self.consumer.beginning_offsets(tps)
+        ends = await self.consumer.end_offsets(tps)
+        for tp in tps:
+            start = max(self.read_to.get(tp, 0), starts[tp])
+            async for message in read_range(self.consumer, tp, start, ends[tp]):
+                found = dict(message.headers or ()).get("ce_id")
+                if found:
+                    self.ids[topic].add(found.decode())
+            self.read_to[tp] = max(start, ends[tp])
