@@ -28,10 +28,28 @@ class AgentTopics:
 
 STORES = {"router": "router-subjects", "escalator": "escalator-conversations"}
 """The state store of each processor that keeps state."""
+STORE_HOLDS = {
+    "router": "The router's state per conversation: its host and owning authority, the ids "
+    "of recent events with the topics each went to, which authority started each service "
+    "request, the conversation's ids at other authorities. No value of a personal-data field.",
+    "escalator": "The escalator's state per conversation: its host and owning authority, the "
+    "escalation signals, its case (ids, policy, deadlines, status, the claiming official's "
+    "staff id). No value of a personal-data field.",
+}
+"""What each store keeps, for the data map (a test feeds personal data through both
+processors and finds none of it in their state)."""
 
 
 def changelog_topic(settings: Settings, store: str) -> str:
     return f"{settings.app_id}-{store}-changelog"
+
+
+def changelog_spec(settings: Settings, catalogue: Catalogue, agent: str) -> TopicSpec:
+    """The changelog topic of ``agent``'s store (an agent of ``STORES``)."""
+    changelog = changelog_topic(settings, STORES[agent])
+    return next(
+        spec for spec in agent_topics(agent, settings, catalogue).own if spec.name == changelog
+    )
 
 
 def _changelog(settings: Settings, agent: str, partitions: int) -> TopicSpec:

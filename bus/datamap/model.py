@@ -23,10 +23,11 @@ from typing import Any
 from bus.asyncapi.topics import carriages
 from bus.audit.auditor import audit_specs, intake_topic
 from bus.catalogue import Catalogue
+from bus.catalogue.agent_topics import STORE_HOLDS, changelog_spec
 from bus.kafka.admin import TopicSpec
 from bus.schemas.contracts import Contract
 from bus.schemas.types import short_name
-from bus.security.principals import Operation, Principal, principals
+from bus.security.principals import Operation, Principal, principals, worker_app_id
 from bus.settings import Settings
 
 
@@ -102,12 +103,15 @@ class PersonalField:
 @dataclass(frozen=True)
 class DataMap:
     """Personal-data fields by topic and reader; ``unplaced`` are fields of contracts no
-    topic carries (kept only inside another record, e.g. a dead letter's bytes)."""
+    topic carries (kept only inside another record, e.g. a dead letter's bytes);
+    ``quiet`` the bus's other topics, which carry no personal data (the workers'
+    state changelogs and the registry's topic included), so the map accounts for all."""
 
     topics: tuple[Topic, ...]
     readers: tuple[Reader, ...]
     fields: tuple[PersonalField, ...]
     unplaced: tuple[str, ...]
+    quiet: tuple[Topic, ...] = ()
 
     def topic(self, name: str) -> Topic:
         return next(topic for topic in self.topics if topic.name == name)
@@ -166,6 +170,10 @@ class DataMap:
                 for f in self.fields
             ],
             "unplaced": list(self.unplaced),
+            "without_personal_data": [
+                {"name": t.name, "summary": t.summary, "readers": list(t.readers)}
+                for t in self.quiet
+            ],
         }
 
 
@@ -211,12 +219,29 @@ def data_map(
     topics = tuple(
         _topic(name, carried[name].summary, specs[name], found) for name in carried if name in used
     )
+    quiet = [
+        (carried[name].summary, specs.get(name, TopicSpec(name)))
+        for name in carried
+        if name not in used
+    ]
+    for agent, held in STORE_HOLDS.items():  # under its role's app id, as `bus acl apply` has it
+        role = settings.model_copy(update={"app_id": worker_app_id(agent, settings)})
+        quiet.append((held, changelog_spec(role, catalogue, agent)))
+    registry = TopicSpec(settings.registry_topic, 1, config={"cleanup.policy": "compact"})
+    quiet.append((REGISTRY_HOLDS, registry))
     return DataMap(
         topics=topics,
         readers=tuple(Reader(p.name, p.role) for p in found),
         fields=tuple(fields),
         unplaced=tuple(unplaced),
+        quiet=tuple(_topic(spec.name, summary, spec, found) for summary, spec in quiet),
     )
+
+
+REGISTRY_HOLDS = (
+    "The schema registry's schemas, subjects and compatibility levels (the schemas of the "
+    "events, never an event)."
+)
 
 
 def _dead_letters_from(topic: str, found: list[Principal], dead_letters: str) -> bool:

@@ -88,6 +88,12 @@ def render_html(data: DataMap, source: str) -> str:
             ("topic", "retention", "readers", "what it carries"),
             [(_code(t.name), _retention(t), _readers(t), escape(t.summary)) for t in data.topics],
         ),
+        "<h2>Topics without personal data</h2>",
+        _table(
+            "The other topics of the bus, the workers' state and the registry's included",
+            ("topic", "readers", "what it holds"),
+            [(_code(t.name), _readers(t), escape(t.summary)) for t in data.quiet],
+        ),
         "<h2>Principals</h2>",
         _table(
             "The principals of the bus",

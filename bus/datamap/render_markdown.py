@@ -64,6 +64,11 @@ def render_markdown(data: DataMap, source: str) -> str:
     for topic in data.topics:
         readers = ", ".join(f"`{r}`" for r in topic.readers) or "nobody"
         lines.append(f"| `{topic.name}` | {_retention(topic)} | {readers} | {topic.summary} |")
+    lines += ["", "## Topics without personal data", "", "| topic | readers | what it holds |"]
+    lines.append("| --- | --- | --- |")
+    for topic in data.quiet:
+        readers = ", ".join(f"`{r}`" for r in topic.readers) or "nobody"
+        lines.append(f"| `{topic.name}` | {readers} | {topic.summary} |")
     lines += ["", "## Principals", "", "| principal | what it is |", "| --- | --- |"]
     lines += [f"| `{reader.name}` | {reader.role} |" for reader in data.readers]
     if data.unplaced:

@@ -13,7 +13,7 @@ from typing import Any
 SAMPLE_TIME_MS = 1_700_000_000_000
 """2023-11-14T22:13:20Z: fixed, so samples and their encodings are reproducible."""
 
-_PRIMITIVES: dict[str, Any] = {
+PRIMITIVE_SAMPLES: dict[str, Any] = {
     "null": None,
     "boolean": True,
     "int": 1,
@@ -32,8 +32,8 @@ def sample_datum(schema: dict[str, Any]) -> Any:
 
 def _sample(schema: Any, namespace: str | None, named: dict[str, dict[str, Any]]) -> Any:
     if isinstance(schema, str):
-        if schema in _PRIMITIVES:
-            return _PRIMITIVES[schema]
+        if schema in PRIMITIVE_SAMPLES:
+            return PRIMITIVE_SAMPLES[schema]
         full_name = schema if "." in schema or not namespace else f"{namespace}.{schema}"
         if full_name not in named:
             raise ValueError(f"unknown type {schema!r}")
@@ -70,4 +70,4 @@ def _logical(schema: dict[str, Any]) -> Any:
         return Decimal(1)
     if schema["type"] == "fixed":
         return bytes(schema["size"])
-    return _PRIMITIVES[schema["type"]]
+    return PRIMITIVE_SAMPLES[schema["type"]]

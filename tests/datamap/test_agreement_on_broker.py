@@ -3,12 +3,15 @@
 One SASL/SCRAM broker with ACLs for the module (``secured_kafka``), set up as an
 operator would: ``bus topics apply`` and ``bus acl apply`` as the super user.
 The map is read as tools read it (``bus datamap --format json``), then every
-principal it lists tries to consume every topic it lists, the full cross
-product, each attempt a fresh consumer under that principal's SCRAM password.
+principal it lists tries to consume every topic it lists (those without
+personal data too: the workers' changelogs and the registry's topic, created
+here as the workers and the registry would), the full cross product, each
+attempt a fresh consumer under that principal's SCRAM password.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +21,8 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 from pydantic import SecretStr
 
-from bus.kafka.connection import librdkafka_config
+from bus.kafka.admin import TopicSpec, ensure_topics
+from bus.kafka.connection import librdkafka_config, security_kwargs
 from bus.security.credentials import read_passwords
 from bus.security.principals import worker_app_id
 from bus.settings import Settings
@@ -56,8 +60,16 @@ def secured(secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory) -
     _bus("topics", "apply", env=env)
     _bus("acl", "apply", "--credentials", str(credentials), env=env)
     datamap = json.loads(_bus("datamap", "--format", "json", env=env))
-    _mark_every_topic(secured_kafka, [topic["name"] for topic in datamap["topics"]])
+    quiet = [TopicSpec(topic["name"]) for topic in datamap["without_personal_data"]]
+    asyncio.run(
+        ensure_topics(secured_kafka.bootstrap_servers, quiet, **security_kwargs(secured_kafka))
+    )
+    _mark_every_topic(secured_kafka, [topic["name"] for topic in _all_topics(datamap)])
     return Secured(secured_kafka, read_passwords(credentials), datamap)
+
+
+def _all_topics(datamap: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*datamap["topics"], *datamap["without_personal_data"]]
 
 
 def _mark_every_topic(admin: Settings, topics: list[str]) -> None:
@@ -110,7 +122,7 @@ def test_every_principal_consumes_exactly_the_topics_the_map_says_it_may_read(
     readers = [reader["name"] for reader in secured.datamap["readers"]]
     expected = {
         (reader, topic["name"]): reader in topic["readers"]
-        for topic in secured.datamap["topics"]
+        for topic in _all_topics(secured.datamap)
         for reader in readers
     }
     assert set(readers) == set(secured.passwords)  # every principal acl apply made, no other
@@ -125,7 +137,7 @@ def test_every_principal_consumes_exactly_the_topics_the_map_says_it_may_read(
         if actual[reader, topic] != expected[reader, topic]
     )
     assert disagreements == []
-    assert len(expected) == 15 * 15
+    assert len(expected) == 15 * (15 + 4)  # 15 topics with personal data, 4 without
     assert 0 < sum(expected.values()) < len(expected)
 
 
