@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.client import Delivery, Event, Publisher, RecentIds, Subscriber, new_event
@@ -16,6 +16,7 @@ from bus.deadletters import DeadLetter
 from bus.errors import NotWireFormatError
 from bus.schemas.wire import frame
 from bus.settings import Settings
+from tests.records import read_records
 
 NewTopic = Callable[..., Awaitable[str]]
 Names = Callable[[str], str]
@@ -48,22 +49,6 @@ async def _take(inbox: Subscriber, count: int, timeout_s: float = 30) -> list[De
             if len(taken) == count:
                 break
     return taken
-
-
-async def _read_raw(bootstrap: str, topic: str, count: int) -> list:  # type: ignore[type-arg]
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    messages: list = []  # type: ignore[type-arg]
-    try:
-        async with asyncio.timeout(30):
-            while len(messages) < count:
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    messages.extend(batch)
-    finally:
-        await consumer.stop()
-    return messages
 
 
 @pytest.mark.broker
@@ -173,7 +158,7 @@ async def test_undecodable_messages_become_dead_letters_and_later_events_still_a
         await inbox.commit()
     letters = [
         DeadLetter.from_message(m.key, m.value, m.headers)
-        for m in await _read_raw(settings.bootstrap_servers, settings.dead_letter_topic, 3)
+        for m in await read_records(settings.bootstrap_servers, settings.dead_letter_topic, 3)
     ]
 
     assert delivery.event.id == good.id and delivery.offset == 3

@@ -19,16 +19,13 @@ from typing import Any
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
-from pydantic import SecretStr
 
 from bus.kafka.admin import TopicSpec, ensure_topics
 from bus.kafka.connection import librdkafka_config, security_kwargs
-from bus.security.credentials import read_passwords
 from bus.security.principals import worker_app_id
 from bus.settings import Settings
 from bus.supervise import run_bus
-
-from ..conftest import kafka_env
+from tests.security.applied import Applied, apply_catalogue
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -38,34 +35,22 @@ ATTEMPT_S = 30.0
 
 @dataclass(frozen=True)
 class Secured:
-    admin: Settings
-    passwords: dict[str, str]
+    applied: Applied
     datamap: dict[str, Any]
-
-    def as_(self, principal: str) -> Settings:
-        password = SecretStr(self.passwords[principal])
-        return self.admin.model_copy(update={"sasl_username": principal, "sasl_password": password})
-
-
-def _bus(*args: str, env: dict[str, str]) -> str:
-    result = run_bus(*args, env=env)
-    assert result.returncode == 0, f"bus {' '.join(args)}: {result.stderr}"
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def secured(secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory) -> Secured:
-    env = kafka_env(secured_kafka)
-    credentials = tmp_path_factory.mktemp("datamap-acl") / "kafka-users.txt"
-    _bus("topics", "apply", env=env)
-    _bus("acl", "apply", "--credentials", str(credentials), env=env)
-    datamap = json.loads(_bus("datamap", "--format", "json", env=env))
+    applied = apply_catalogue(secured_kafka, tmp_path_factory.mktemp("datamap-acl"))
+    result = run_bus("datamap", "--format", "json", env=applied.env)
+    assert result.returncode == 0, result.stderr
+    datamap = json.loads(result.stdout)
     quiet = [TopicSpec(topic["name"]) for topic in datamap["without_personal_data"]]
     asyncio.run(
         ensure_topics(secured_kafka.bootstrap_servers, quiet, **security_kwargs(secured_kafka))
     )
     _mark_every_topic(secured_kafka, [topic["name"] for topic in _all_topics(datamap)])
-    return Secured(secured_kafka, read_passwords(credentials), datamap)
+    return Secured(applied, datamap)
 
 
 def _all_topics(datamap: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,10 +110,11 @@ def test_every_principal_consumes_exactly_the_topics_the_map_says_it_may_read(
         for topic in _all_topics(secured.datamap)
         for reader in readers
     }
-    assert set(readers) == set(secured.passwords)  # every principal acl apply made, no other
+    # every principal acl apply made, and no other
+    assert set(readers) == set(secured.applied.passwords)
     with ThreadPoolExecutor(max_workers=6) as pool:
         attempts = {
-            pair: pool.submit(_consumes, secured.as_(pair[0]), pair[1]) for pair in expected
+            pair: pool.submit(_consumes, secured.applied.as_(pair[0]), pair[1]) for pair in expected
         }
         actual = {pair: attempt.result() for pair, attempt in attempts.items()}
     disagreements = sorted(
@@ -148,8 +134,8 @@ def test_a_field_the_map_says_a_principal_may_not_read_is_refused_on_every_topic
         f for f in secured.datamap["fields"] if f["field"] == "ServiceRequestCreated.fields"
     )
     assert "assistant-police" not in field["access"]
-    assistant = secured.as_("assistant-police")
+    assistant = secured.applied.as_("assistant-police")
     for passage in field["passages"]:
         assert not _consumes(assistant, passage["topic"]), passage["topic"]
     assert field["access"]["service-police"] == "clear"
-    assert _consumes(secured.as_("service-police"), "bus.inbox.police")
+    assert _consumes(secured.applied.as_("service-police"), "bus.inbox.police")

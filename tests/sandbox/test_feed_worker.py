@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.audit.replay import Replayed
@@ -19,7 +18,8 @@ from bus.schemas.event import Event, new_event
 from bus.schemas.types import INTENT_CLASSIFIED, MESSAGE_SENT
 from bus.settings import Settings
 from bus.supervise import Service
-from tests.audit.broker import key_pair, read_audit, records, write_catalogue
+from tests.audit.broker import key_pair, read_audit, records
+from tests.sandbox.catalogue import with_sandbox
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -86,18 +86,7 @@ async def test_citizen_turns_arrive_scrubbed_and_audited_and_bad_answers_are_dea
 ) -> None:
     settings = settings_with_registry
     prefix = unique_name("sb")
-    path = write_catalogue(tmp_path, prefix)
-    document = yaml.safe_load(path.read_text())
-    box = {
-        "name": "tax-v2",
-        "authority": "tax-board",
-        "principal": "candidate-tax-v2",
-        "ends": "2099-01-01T00:00:00Z",
-        "input": f"{prefix}.sandbox.input",
-        "answers": f"{prefix}.sandbox.answers",
-    }
-    document["sandboxes"] = [box]
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path, box = with_sandbox(tmp_path, prefix)
     private, _ = key_pair()
     worker = start_worker(
         "feed",

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from aiokafka import AIOKafkaProducer
 
 from bus.client import Publisher
@@ -19,7 +18,7 @@ from bus.schemas.event import Event, new_event
 from bus.schemas.types import MESSAGE_SENT
 from bus.settings import Settings
 from bus.supervise import run_bus
-from tests.audit.broker import write_catalogue
+from tests.sandbox.catalogue import with_sandbox
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -48,20 +47,12 @@ async def test_replay_feeds_the_turns_of_the_range_once_and_scrubbed(
     settings = settings_with_registry
     prefix = unique_name("sbr")
     start = (int(time.time() * 1000) // 1000) * 1000 - 2 * DAY_MS
-    path = write_catalogue(tmp_path, prefix)
-    document = yaml.safe_load(path.read_text())
-    box = {
-        "name": "tax-v2",
-        "authority": "tax-board",
-        "principal": "candidate-tax-v2",
-        "live": False,
-        "replay": [{"from": _iso(start), "to": _iso(start + 3600_000)}],
-        "ends": "2099-01-01T00:00:00Z",
-        "input": f"{prefix}.sandbox.input",
-        "answers": f"{prefix}.sandbox.answers",
-    }
-    document["sandboxes"] = [box]
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path, box = with_sandbox(
+        tmp_path,
+        prefix,
+        live=False,
+        replay=[{"from": _iso(start), "to": _iso(start + 3600_000)}],
+    )
     topic = f"{prefix}.assistant-events"
     await ensure_topics(
         settings.bootstrap_servers, [TopicSpec(topic, 2), TopicSpec(box["input"], 2)]

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from bus.client import Publisher
 from bus.sandbox.collect import collect
@@ -19,21 +18,11 @@ from bus.schemas.event import Event, new_event
 from bus.schemas.types import INTENT_CLASSIFIED, MESSAGE_SENT
 from bus.settings import Settings
 from bus.supervise import Service, run_bus
-from tests.audit.broker import write_catalogue
+from tests.browser import chromium
+from tests.sandbox.catalogue import with_sandbox
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTIONS = [
     ("When is my income tax return due?", "tax.income"),
     ("Do I pay customs on a parcel from abroad?", "customs"),
@@ -74,24 +63,6 @@ def _production(question: str, intent: str) -> list[Event]:
     ]
 
 
-def _catalogue(tmp_path: Path, prefix: str) -> Path:
-    path = write_catalogue(tmp_path, prefix)
-    document = yaml.safe_load(path.read_text())
-    document["authorities"][0]["escalation"] = {"sensitive_intents": ["tax.income"]}
-    document["sandboxes"] = [
-        {
-            "name": "tax-v2",
-            "authority": "tax-board",
-            "principal": "candidate-tax-v2",
-            "ends": "2099-01-01T00:00:00Z",
-            "input": f"{prefix}.sandbox.input",
-            "answers": f"{prefix}.sandbox.answers",
-        }
-    ]
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
 async def test_the_report_compares_the_candidate_with_production_and_renders_in_a_browser(
     settings_with_registry: Settings,
     start_worker: Callable[..., Service],
@@ -100,7 +71,7 @@ async def test_the_report_compares_the_candidate_with_production_and_renders_in_
 ) -> None:
     settings = settings_with_registry
     prefix = unique_name("sbe")
-    catalogue = _catalogue(tmp_path, prefix)
+    catalogue, _ = with_sandbox(tmp_path, prefix, sensitive=("tax.income",))
     worker = start_worker(
         "feed", catalogue=str(catalogue), agents="sandbox", app_id=unique_name("app")
     )
@@ -141,20 +112,16 @@ async def test_the_report_compares_the_candidate_with_production_and_renders_in_
     assert report["candidate"]["escalations"]["sensitive-intent"] == 1
     assert report["production"]["escalations"]["sensitive-intent"] == 1
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page()
-            await page.goto((out / "report.html").as_uri())
-            await expect(page).to_have_title("Sandbox tax-v2 (tax-board)")
-            await expect(page.locator("#headline .figure").first).to_contain_text("4")
-            charts = page.locator("svg.chart")
-            await expect(charts).to_have_count(3)
-            for index in range(3):
-                box = await charts.nth(index).bounding_box()
-                assert box is not None and box["width"] > 300 and box["height"] > 100
-            bars = page.locator("svg.chart rect.bar[data-series='candidate']")
-            assert await bars.count() > 0
-            await expect(page.locator("#personal-data")).to_contain_text("None")
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.goto((out / "report.html").as_uri())
+        await expect(page).to_have_title("Sandbox tax-v2 (tax-board)")
+        await expect(page.locator("#headline .figure").first).to_contain_text("4")
+        charts = page.locator("svg.chart")
+        await expect(charts).to_have_count(3)
+        for index in range(3):
+            box = await charts.nth(index).bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 100
+        bars = page.locator("svg.chart rect.bar[data-series='candidate']")
+        assert await bars.count() > 0
+        await expect(page.locator("#personal-data")).to_contain_text("None")

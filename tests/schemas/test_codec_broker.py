@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import time
 import urllib.request
 from collections.abc import Awaitable, Callable
 
 import fastavro
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from bus.client import Publisher
 from bus.schemas.codec import AvroCodec
@@ -20,24 +18,9 @@ from bus.schemas.event import Event
 from bus.schemas.registry_client import RegistryClient
 from bus.schemas.samples import sample_datum
 from bus.settings import Settings
+from tests.records import read_records
 
 pytestmark = pytest.mark.broker
-
-
-async def _consume_all(bootstrap: str, topic: str, count: int) -> list:  # type: ignore[type-arg]
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    messages = []
-    deadline = time.monotonic() + 30
-    try:
-        while len(messages) < count and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                messages.extend(batch)
-    finally:
-        await consumer.stop()
-    return messages
 
 
 @pytest.fixture
@@ -50,7 +33,7 @@ async def published(
     async with Publisher(settings_with_registry) as publisher:
         for event in events:
             await publisher.publish(topic, event)
-    messages = await _consume_all(settings_with_registry.bootstrap_servers, topic, len(events))
+    messages = await read_records(settings_with_registry.bootstrap_servers, topic, len(events))
     return events, messages
 
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
-    ClusterAuthorizationFailedError,
     GroupAuthorizationFailedError,
     KafkaConnectionError,
     TopicAuthorizationFailedError,
@@ -29,12 +25,19 @@ from bus.catalogue import load_catalogue
 from bus.client import Publisher, Subscriber
 from bus.errors import AccessDeniedError
 from bus.kafka.admin import admin_client
-from bus.kafka.connection import client_kwargs, security_kwargs
-from bus.kafka.local import free_port
+from bus.kafka.connection import security_kwargs
 from bus.security.access import require_readable
-from bus.security.credentials import read_passwords
 from bus.settings import Settings
-from bus.supervise import Service, http_ok, run_bus, start_bus
+from bus.supervise import Service, run_bus, start_bus
+from tests.security.applied import (
+    Applied,
+    apply_catalogue,
+    consume_one,
+    produce,
+    refused_to_produce,
+    refused_to_read,
+    serve_registry,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -42,83 +45,13 @@ AUTHORIZATION_FAILED = TopicAuthorizationFailedError.errno  # 29
 AUDIT_TOPIC = load_catalogue(Settings().catalogue).topics.audit
 
 
-@dataclass(frozen=True)
-class SecuredBus:
-    admin: Settings
-    passwords: dict[str, str]
-    credentials: Path
-    env: dict[str, str]
-
-    def as_(self, principal: str) -> Settings:
-        password = SecretStr(self.passwords[principal])
-        return self.admin.model_copy(update={"sasl_username": principal, "sasl_password": password})
-
-    def env_of(self, principal: str) -> dict[str, str]:
-        return {
-            **self.env,
-            "BUS_SASL_USERNAME": principal,
-            "BUS_SASL_PASSWORD": self.passwords[principal],
-        }
-
-
-def _admin_env(settings: Settings) -> dict[str, str]:
-    assert settings.sasl_username and settings.sasl_password
-    return {
-        "BUS_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "BUS_SECURITY_PROTOCOL": settings.security_protocol,
-        "BUS_SASL_USERNAME": settings.sasl_username,
-        "BUS_SASL_PASSWORD": settings.sasl_password.get_secret_value(),
-    }
-
-
 @pytest.fixture(scope="module")
-def secured_bus(
-    secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SecuredBus]:
-    env = _admin_env(secured_kafka)
-    credentials = tmp_path_factory.mktemp("acl") / "kafka-users.txt"
+def secured_bus(secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory) -> Applied:
     # the admin creates every catalogue topic (audit and escalation topics included)
-    for args in (["topics", "apply"], ["acl", "apply", "--credentials", str(credentials)]):
-        result = run_bus(*args, env=env)
-        assert result.returncode == 0, result.stderr
-    yield SecuredBus(secured_kafka, read_passwords(credentials), credentials, env)
+    return apply_catalogue(secured_kafka, tmp_path_factory.mktemp("acl"))
 
 
-async def _produce(settings: Settings, topic: str, value: bytes = b"x") -> None:
-    producer = AIOKafkaProducer(**client_kwargs(settings), acks="all", enable_idempotence=True)
-    try:
-        await producer.start()
-        await producer.send_and_wait(topic, value, key=b"k")
-    finally:
-        await producer.stop()
-
-
-async def _consume_one(settings: Settings, topic: str, group: str) -> bytes:
-    consumer = AIOKafkaConsumer(
-        topic, **client_kwargs(settings), group_id=group, auto_offset_reset="earliest"
-    )
-    try:
-        await consumer.start()
-        message = await asyncio.wait_for(consumer.getone(), 30)
-        await consumer.commit()
-        return bytes(message.value or b"")
-    finally:
-        await consumer.stop()
-
-
-async def _refused_to_produce(settings: Settings, topic: str) -> None:
-    # a principal that may write nowhere is refused the idempotent producer id first
-    with pytest.raises((TopicAuthorizationFailedError, ClusterAuthorizationFailedError)):
-        await _produce(settings, topic)
-
-
-async def _refused_to_read(settings: Settings, topic: str) -> None:
-    with pytest.raises(AccessDeniedError, match=topic):
-        async with Subscriber(settings, topics=[topic], group_id=f"{settings.sasl_username}-t"):
-            pass
-
-
-def test_acl_apply_a_second_time_changes_nothing(secured_bus: SecuredBus) -> None:
+def test_acl_apply_a_second_time_changes_nothing(secured_bus: Applied) -> None:
     again = run_bus(
         "acl", "apply", "--credentials", str(secured_bus.credentials), env=secured_bus.env
     )
@@ -129,53 +62,53 @@ def test_acl_apply_a_second_time_changes_nothing(secured_bus: SecuredBus) -> Non
 
 
 async def test_an_agency_service_reads_its_inbox_and_writes_status_updates_and_nothing_else(
-    secured_bus: SecuredBus,
+    secured_bus: Applied,
 ) -> None:
     service = secured_bus.as_("service-tax-board")
     marker = uuid.uuid4().bytes
-    await _produce(secured_bus.admin, "bus.inbox.tax-board", marker)
-    assert await _consume_one(service, "bus.inbox.tax-board", "service-tax-board-a") == marker
-    await _produce(service, "bus.service-updates")
-    await _refused_to_read(service, "bus.inbox.police")
-    await _refused_to_read(service, "bus.assistant.tax-board")
+    await produce(secured_bus.admin, "bus.inbox.tax-board", marker)
+    assert await consume_one(service, "bus.inbox.tax-board", "service-tax-board-a") == marker
+    await produce(service, "bus.service-updates")
+    await refused_to_read(service, "bus.inbox.police")
+    await refused_to_read(service, "bus.assistant.tax-board")
     for topic in ("bus.inbox.police", "bus.assistant-events", "bus.inbox.tax-board", AUDIT_TOPIC):
-        await _refused_to_produce(service, topic)
+        await refused_to_produce(service, topic)
     with pytest.raises(GroupAuthorizationFailedError):
-        await _consume_one(service, "bus.inbox.tax-board", "someone-elses-group")
+        await consume_one(service, "bus.inbox.tax-board", "someone-elses-group")
 
 
 async def test_an_assistant_writes_its_events_and_reads_only_its_own_replies(
-    secured_bus: SecuredBus,
+    secured_bus: Applied,
 ) -> None:
     assistant = secured_bus.as_("assistant-police")
     marker = uuid.uuid4().bytes
-    await _produce(assistant, "bus.assistant-events")
-    await _produce(secured_bus.admin, "bus.assistant.police", marker)
-    assert await _consume_one(assistant, "bus.assistant.police", "assistant-police-a") == marker
-    await _refused_to_read(assistant, "bus.assistant.tax-board")
-    await _refused_to_read(assistant, "bus.inbox.police")
+    await produce(assistant, "bus.assistant-events")
+    await produce(secured_bus.admin, "bus.assistant.police", marker)
+    assert await consume_one(assistant, "bus.assistant.police", "assistant-police-a") == marker
+    await refused_to_read(assistant, "bus.assistant.tax-board")
+    await refused_to_read(assistant, "bus.inbox.police")
     for topic in ("bus.inbox.police", "bus.service-updates", "bus.assistant.police", AUDIT_TOPIC):
-        await _refused_to_produce(assistant, topic)
+        await refused_to_produce(assistant, topic)
 
 
 async def test_only_the_auditor_writes_the_audit_topic_and_only_auditors_read_it(
-    secured_bus: SecuredBus,
+    secured_bus: Applied,
 ) -> None:
     marker = uuid.uuid4().bytes
-    await _produce(secured_bus.as_("auditor"), AUDIT_TOPIC, marker)
+    await produce(secured_bus.as_("auditor"), AUDIT_TOPIC, marker)
     replay = secured_bus.as_("audit-reader")
-    assert await _consume_one(replay, AUDIT_TOPIC, "audit-reader-a") == marker
-    await _refused_to_produce(replay, AUDIT_TOPIC)
+    assert await consume_one(replay, AUDIT_TOPIC, "audit-reader-a") == marker
+    await refused_to_produce(replay, AUDIT_TOPIC)
     others = set(secured_bus.passwords) - {"auditor", "audit-reader"}
     assert len(others) == 13
     for principal in sorted(others):
         settings = secured_bus.as_(principal)
-        await _refused_to_produce(settings, AUDIT_TOPIC)
+        await refused_to_produce(settings, AUDIT_TOPIC)
         with pytest.raises(AccessDeniedError):
             await require_readable(settings, [AUDIT_TOPIC])
 
 
-async def test_no_principal_may_create_alter_or_delete_topics(secured_bus: SecuredBus) -> None:
+async def test_no_principal_may_create_alter_or_delete_topics(secured_bus: Applied) -> None:
     for principal in sorted(secured_bus.passwords):
         settings = secured_bus.as_(principal)
         async with admin_client(settings.bootstrap_servers, **security_kwargs(settings)) as admin:
@@ -192,7 +125,7 @@ async def test_no_principal_may_create_alter_or_delete_topics(secured_bus: Secur
 
 
 async def test_a_wrong_password_is_refused(
-    secured_bus: SecuredBus, caplog: pytest.LogCaptureFixture
+    secured_bus: Applied, caplog: pytest.LogCaptureFixture
 ) -> None:
     wrong = secured_bus.as_("router").model_copy(update={"sasl_password": SecretStr("nope")})
     with pytest.raises(KafkaConnectionError):
@@ -202,21 +135,12 @@ async def test_a_wrong_password_is_refused(
 
 
 async def test_registry_worker_assistant_and_service_each_run_under_their_own_principal(
-    secured_bus: SecuredBus, tmp_path: Path
+    secured_bus: Applied, tmp_path: Path
 ) -> None:
     """The real processes take their credentials from BUS_* settings, as in production."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    started: list[Service] = []
+    registry, url = await serve_registry(secured_bus, tmp_path)
+    started: list[Service] = [registry]
     try:
-        registry = start_bus(
-            "registry",
-            ["registry", "serve", "--port", str(port)],
-            secured_bus.env_of("registry"),
-            tmp_path,
-        )
-        started.append(registry)
-        await asyncio.to_thread(registry.wait_until, http_ok(url + "/subjects"), 60)
         worker_env = {  # the router's worker: the other agents run under their own principals
             **secured_bus.env_of("router"),
             "BUS_AGENTS": "router,echo",

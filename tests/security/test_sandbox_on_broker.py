@@ -10,38 +10,32 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError
-from pydantic import SecretStr
 
 from bus.catalogue import load_catalogue
 from bus.client import Publisher, Subscriber
 from bus.client.subscriber import Delivery
-from bus.errors import AccessDeniedError
-from bus.kafka.connection import client_kwargs
-from bus.kafka.local import free_port
-from bus.security.credentials import read_passwords
 from bus.settings import Settings
-from bus.supervise import Service, http_ok, run_bus, start_bus
+from bus.supervise import Service, start_bus
 from connectors.candidate.runner import run_candidate
-from tests.conftest import kafka_env
+from tests.security.applied import (
+    Applied,
+    apply_catalogue,
+    consume_one,
+    produce,
+    refused_to_produce,
+    refused_to_read,
+    serve_registry,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 CANDIDATE = "candidate-police-v2"
 INPUT, ANSWERS = "bus.sandbox.police-v2.input", "bus.sandbox.police-v2.answers"
-
-
-@dataclass(frozen=True)
-class Applied:
-    catalogue: Path
-    passwords: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -55,54 +49,23 @@ def applied(secured_kafka: Settings, tmp_path_factory: pytest.TempPathFactory) -
     ]
     catalogue = folder / "catalogue.yaml"
     catalogue.write_text(yaml.safe_dump(document, sort_keys=False))
-    credentials = folder / "kafka-users.txt"
-    env = {**kafka_env(secured_kafka), "BUS_CATALOGUE": str(catalogue)}
-    for args in (["topics", "apply"], ["acl", "apply", "--credentials", str(credentials)]):
-        result = run_bus(*args, env=env)
-        assert result.returncode == 0, result.stderr
-    return Applied(catalogue, read_passwords(credentials))
-
-
-def _as(settings: Settings, applied: Applied, principal: str) -> Settings:
-    password = SecretStr(applied.passwords[principal])
-    return settings.model_copy(update={"sasl_username": principal, "sasl_password": password})
+    return apply_catalogue(secured_kafka, folder, catalogue)
 
 
 @pytest.fixture(scope="module")
-def candidate(secured_kafka: Settings, applied: Applied) -> Settings:
+def candidate(applied: Applied) -> Settings:
     """The candidate's settings."""
-    return _as(secured_kafka, applied, CANDIDATE)
-
-
-async def _produce(settings: Settings, topic: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(**client_kwargs(settings), acks="all", enable_idempotence=True)
-    try:
-        await producer.start()
-        await producer.send_and_wait(topic, value, key=b"k")
-    finally:
-        await producer.stop()
-
-
-async def _consume_one(settings: Settings, topic: str, group: str) -> bytes:
-    consumer = AIOKafkaConsumer(
-        topic, **client_kwargs(settings), group_id=group, auto_offset_reset="earliest"
-    )
-    try:
-        await consumer.start()
-        message = await asyncio.wait_for(consumer.getone(), 30)
-        return bytes(message.value or b"")
-    finally:
-        await consumer.stop()
+    return applied.as_(CANDIDATE)
 
 
 async def test_the_candidate_reads_its_input_and_writes_its_answers(
     candidate: Settings, secured_kafka: Settings
 ) -> None:
     marker = uuid.uuid4().bytes
-    await _produce(secured_kafka, INPUT, marker)
-    assert await _consume_one(candidate, INPUT, f"{CANDIDATE}-a") == marker
-    await _produce(candidate, ANSWERS, marker)
-    assert await _consume_one(secured_kafka, ANSWERS, "admin-check") == marker
+    await produce(secured_kafka, INPUT, marker)
+    assert await consume_one(candidate, INPUT, f"{CANDIDATE}-a") == marker
+    await produce(candidate, ANSWERS, marker)
+    assert await consume_one(secured_kafka, ANSWERS, "admin-check") == marker
 
 
 async def test_whatever_the_candidate_writes_elsewhere_is_denied(candidate: Settings) -> None:
@@ -115,48 +78,32 @@ async def test_whatever_the_candidate_writes_elsewhere_is_denied(candidate: Sett
         "bus.deadletters",
         INPUT,
     ):
-        with pytest.raises((TopicAuthorizationFailedError, ClusterAuthorizationFailedError)):
-            await _produce(candidate, topic, b"a citizen must never see this")
+        await refused_to_produce(candidate, topic)
 
 
 async def test_the_candidate_reads_no_conversation_outside_its_input(candidate: Settings) -> None:
     for topic in ("bus.assistant-events", "bus.assistant.police", "bus.inbox.police"):
-        with pytest.raises(AccessDeniedError, match=topic):
-            async with Subscriber(candidate, topics=[topic], group_id=f"{CANDIDATE}-b"):
-                pass
+        await refused_to_read(candidate, topic)
 
 
 async def test_the_feed_runs_as_the_auditor_and_the_candidate_answers_as_itself(
     secured_kafka: Settings, applied: Applied, tmp_path: Path
 ) -> None:
     """Real processes under their own principals: registry, the auditor's feed, the candidate."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**kafka_env(secured_kafka), "BUS_CATALOGUE": str(applied.catalogue)}
-    started: list[Service] = []
+    registry, url = await serve_registry(applied, tmp_path)
+    started: list[Service] = [registry]
     try:
-        registry = start_bus(
-            "registry",
-            ["registry", "serve", "--port", str(port)],
-            {**env, **_credentials(applied, "registry")},
-            tmp_path,
-        )
-        started.append(registry)
-        await asyncio.to_thread(registry.wait_until, http_ok(url + "/subjects"), 60)
         feed_env = {
-            **env,
-            **_credentials(applied, "auditor"),
+            **applied.env_of("auditor"),
+            "BUS_SCHEMA_REGISTRY_URL": url,
             "BUS_AGENTS": "sandbox",
             "BUS_APP_ID": "auditor",
-            "BUS_SCHEMA_REGISTRY_URL": url,
             "BUS_WORKER_DIR": str(tmp_path / "state"),
         }
         feed = start_bus("worker", ["worker"], feed_env, tmp_path)
         started.append(feed)
         await asyncio.to_thread(feed.wait_until, lambda: feed.logged("Worker ready"), 90)
-        assistant = _as(secured_kafka, applied, "assistant-police").model_copy(
-            update={"schema_registry_url": url}
-        )
+        assistant = applied.as_("assistant-police").model_copy(update={"schema_registry_url": url})
         async with Publisher(assistant) as publisher:
             turn = await publisher.emit(
                 "bus.assistant-events",
@@ -168,13 +115,11 @@ async def test_the_feed_runs_as_the_auditor_and_the_candidate_answers_as_itself(
                 author_role="END_USER",
                 text="I lost my passport, my code is 37605030299",
             )
-        candidate = _as(secured_kafka, applied, CANDIDATE).model_copy(
-            update={"schema_registry_url": url}
-        )
-        box = load_catalogue(applied.catalogue).sandbox("police-v2")
+        candidate = applied.as_(CANDIDATE).model_copy(update={"schema_registry_url": url})
+        box = load_catalogue(Path(applied.env["BUS_CATALOGUE"])).sandbox("police-v2")
         assert await run_candidate(candidate, box, limit=1) == 1
         async with Subscriber(
-            _as(secured_kafka, applied, "auditor").model_copy(update={"schema_registry_url": url}),
+            applied.as_("auditor").model_copy(update={"schema_registry_url": url}),
             topics=[INPUT],
             group_id="auditor-check",
             on_error="skip",  # the raw marker of the first test
@@ -186,10 +131,6 @@ async def test_the_feed_runs_as_the_auditor_and_the_candidate_answers_as_itself(
     finally:
         for service in started:
             service.stop()
-
-
-def _credentials(applied: Applied, principal: str) -> dict[str, str]:
-    return {"BUS_SASL_USERNAME": principal, "BUS_SASL_PASSWORD": applied.passwords[principal]}
 
 
 async def _first(subscriber: Subscriber) -> AsyncIterator[Delivery]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from bus.catalogue import load_catalogue
 from bus.client import Publisher
@@ -17,25 +16,12 @@ from bus.demo.scenario import build
 from bus.schemas.wire import frame
 from bus.settings import Settings
 from bus.supervise import Service
+from tests.records import read_records
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-
-async def _read(bootstrap: str, topic: str, count: int, timeout_s: float = 90) -> list:  # type: ignore[type-arg]
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    messages = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(messages) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for batch in batches.values():
-                messages.extend(batch)
-    finally:
-        await consumer.stop()
-    return messages
+WORKER_S = 90.0
+"""How long a worker that is starting may take to echo."""
 
 
 @pytest.fixture
@@ -59,7 +45,9 @@ async def test_worker_echoes_every_event_typed_and_in_conversation_order(
     async with Publisher(settings) as publisher:
         for event in events:
             await publisher.publish(settings.heartbeat_topic, event)
-        messages = await _read(settings.bootstrap_servers, settings.echo_topic, len(events))
+        messages = await read_records(
+            settings.bootstrap_servers, settings.echo_topic, len(events), WORKER_S
+        )
         assert worker.running, worker.log_tail()
         echoed = [await publisher.codec.decode_async(m.value) for m in messages]
     assert sorted(e.id or "" for e in echoed) == sorted(e.id or "" for e in events)
@@ -104,8 +92,8 @@ async def test_poison_messages_become_dead_letters_and_later_events_still_flow(
         for event in good:
             await publisher.publish(settings.heartbeat_topic, event)
     letters_raw, echoed = await asyncio.gather(
-        _read(settings.bootstrap_servers, settings.dead_letter_topic, 3),
-        _read(settings.bootstrap_servers, settings.echo_topic, len(good)),
+        read_records(settings.bootstrap_servers, settings.dead_letter_topic, 3, WORKER_S),
+        read_records(settings.bootstrap_servers, settings.echo_topic, len(good), WORKER_S),
     )
     assert len(echoed) == len(good)
     letters = [DeadLetter.from_message(m.key, m.value, m.headers) for m in letters_raw]

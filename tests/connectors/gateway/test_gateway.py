@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -23,31 +22,12 @@ from bus.settings import Settings
 from connectors.base.signing import signed_headers
 from connectors.gateway import Gateway, GatewayClient, load_clients
 from connectors.gateway.clients import CLIENT_HEADER
+from tests.records import read_records
 
 from .gateways import KEY, SECRET, SECRETS, NewTopic, bearer, catalogue_and_clients, message
 
 pytestmark = pytest.mark.broker
 CONVERSATION = "gov.agencybus.conversation."
-
-
-async def read_topic(settings: Settings, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(records) < count:
-                batches = await consumer.getmany(timeout_ms=500)
-                for batch in batches.values():
-                    records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 ACCEPTED = {
@@ -76,7 +56,9 @@ async def test_a_json_event_is_written_with_acks_all_before_the_202_names_its_id
     ) as answer:
         assert answer.status == 202, await answer.text()
         accepted = await answer.json()
-    [record] = await read_topic(gateway.settings, gateway.catalogue.topics.assistant_events, 1)
+    [record] = await read_records(
+        gateway.settings.bootstrap_servers, gateway.catalogue.topics.assistant_events, 1
+    )
     event = await gateway.runtime.decode(record.value)
     assert event.id == accepted["id"]
     assert event.type == CONVERSATION + "MessageSent"
@@ -128,7 +110,9 @@ async def test_cloudevents_in_binary_and_structured_mode_become_bus_events(
         derived = (await answer.json())["id"]
     assert derived == str(uuid.uuid5(uuid.NAMESPACE_URL, "https://tax.example/bot#vendor-42"))
 
-    records = await read_topic(gateway.settings, gateway.catalogue.topics.assistant_events, 2)
+    records = await read_records(
+        gateway.settings.bootstrap_servers, gateway.catalogue.topics.assistant_events, 2
+    )
     events = [await gateway.runtime.decode(r.value) for r in records]
     by_type = {e.type.rpartition(".")[2]: e for e in events}
     intent, greeting = by_type["IntentClassified"], by_type["Greeting"]
@@ -158,7 +142,9 @@ async def test_a_signed_request_is_accepted_its_replay_keeps_the_id_and_a_bad_on
         f"{gateway.url}/v1/events/MessageSent", data=body, headers=forged
     ) as answer:
         assert answer.status == 401
-    records = await read_topic(gateway.settings, gateway.catalogue.topics.assistant_events, 2)
+    records = await read_records(
+        gateway.settings.bootstrap_servers, gateway.catalogue.topics.assistant_events, 2
+    )
     events = [await gateway.runtime.decode(r.value) for r in records]
     assert {e.source for e in events} == {"assistant:police"}
     assert events[0].id == events[1].id  # a replay repeats the id, so consumers drop it

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY
 
 from bus.catalogue import Catalogue
@@ -26,6 +26,7 @@ from bus.deadletters import DeadLetter
 from bus.schemas.event import Event
 from bus.settings import Settings
 from connectors.rasa import IGNORED, RasaBridge, translate
+from tests.records import read_records
 
 NewTopic = Callable[..., Awaitable[str]]
 Names = Callable[[str], str]
@@ -134,13 +135,13 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
                 await asyncio.sleep(0.1)
         assert bridge.unknown == Counter({"flow_started": 1})
 
-    published = await read(settings, assistant_events, len(EXPECTED))
+    published = await read_records(settings.bootstrap_servers, assistant_events, len(EXPECTED))
     events = [await bridge.producer.runtime.decode(r.value) for r in published]
     events.sort(key=lambda e: (e.subject != SENDER, e.occurred_at))  # one partition per key
     assert_expected(events)
     letters = [
         DeadLetter.from_message(r.key, r.value, r.headers)
-        for r in await read(settings, settings.dead_letter_topic, 3)
+        for r in await read_records(settings.bootstrap_servers, settings.dead_letter_topic, 3)
     ]
     assert [(d.reason, d.value) for d in letters] == [
         ("not-json", poison[0]),
@@ -157,19 +158,3 @@ async def test_the_bridge_publishes_recorded_rasa_events_and_dead_letters_what_i
         for reason in ("not-json", "not-rasa-event", "not-translatable")
     }
     assert counted == {"not-json": 1.0, "not-rasa-event": 1.0, "not-translatable": 1.0}
-
-
-async def read(settings: Settings, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(records) < count:
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    records.extend(batch)
-    finally:
-        await consumer.stop()
-    return sorted(records, key=lambda r: (r.partition, r.offset))

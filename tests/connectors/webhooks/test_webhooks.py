@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import REGISTRY
@@ -23,6 +22,7 @@ from bus.settings import Settings
 from connectors.base.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from connectors.webhooks import WebhookRunner, WebhookTarget
 from connectors.webhooks.delivery import ATTEMPT_HEADER, EVENT_ID_HEADER
+from tests.records import read_records
 
 pytestmark = pytest.mark.broker
 NewTopic = Callable[..., Awaitable[str]]
@@ -136,22 +136,6 @@ async def committed(admin: AIOKafkaAdminClient, group: str) -> int:
     return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
 
 
-async def read_all(settings: Settings, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(records) < count:
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
-
-
 async def test_a_failing_endpoint_is_retried_with_signed_requests_until_it_accepts(
     settings: Settings, new_topic: NewTopic, serve: Any, kafka_admin: AIOKafkaAdminClient
 ) -> None:
@@ -233,7 +217,7 @@ async def test_after_the_last_attempt_the_event_is_dead_lettered_with_the_last_e
     failing = conversation_event("conv-d", "down for good")
     refused = conversation_event("conv-d", "malformed for the service")
     await publish(settings, inbox, [failing, refused])
-    originals = await read_all(settings, inbox, 2)
+    originals = await read_records(settings.bootstrap_servers, inbox, 2)
 
     target = WebhookTarget("tax-board", inbox, endpoint.url, SECRET)
     async with WebhookRunner(settings, [target]) as runner:
@@ -243,7 +227,7 @@ async def test_after_the_last_attempt_the_event_is_dead_lettered_with_the_last_e
 
     attempts = [(r.event_id, r.attempt) for r in endpoint.requests]
     assert attempts == [(failing.id, 1), (failing.id, 2), (failing.id, 3), (refused.id, 1)]
-    records = await read_all(settings, settings.dead_letter_topic, 2)
+    records = await read_records(settings.bootstrap_servers, settings.dead_letter_topic, 2)
     letters = [DeadLetter.from_message(r.key, r.value, r.headers) for r in records]
     assert [letter.reason for letter in letters] == ["webhook-failed", "webhook-rejected"]
     assert "attempt 3: HTTP 500" in letters[0].error
