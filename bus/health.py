@@ -185,3 +185,16 @@ def task_check(name: str, tasks: Callable[[], list[asyncio.Task[Any]]]) -> Check
         return f"{name} stopped: {', '.join(ended)}" if ended else None
 
     return check
+
+
+def loop_health(
+    settings: Settings,
+    port: int | None,
+    name: str,
+    tasks: Callable[[], list[asyncio.Task[Any]]],
+) -> HealthServer | None:
+    """The health server of a process whose work is ``tasks`` (ready while Kafka answers and
+    none has ended); None without a port (health not served)."""
+    if port is None:
+        return None
+    return HealthServer(settings.metrics_host, port, KafkaCheck(settings), task_check(name, tasks))

@@ -21,7 +21,7 @@ from aiokafka.errors import KafkaError
 
 from bus.catalogue import Catalogue
 from bus.errors import EncodeError
-from bus.health import HealthServer, KafkaCheck, task_check
+from bus.health import loop_health
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -59,15 +59,8 @@ class RasaBridge(AsyncResource):
         self.unknown: Counter[str] = Counter()
         self.producer = EventProducer(settings, timeout_s=10.0)
         self._task: asyncio.Task[None] | None = None
-        self.health = (
-            None
-            if metrics_port is None
-            else HealthServer(
-                settings.metrics_host,
-                metrics_port,
-                KafkaCheck(settings),
-                task_check("the bridge", lambda: [self._task] if self._task else []),
-            )
+        self.health = loop_health(
+            settings, metrics_port, "the bridge", lambda: [self._task] if self._task else []
         )
 
     async def start(self) -> None:

@@ -20,7 +20,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from bus.errors import DecodeError
-from bus.health import HealthServer, KafkaCheck, task_check
+from bus.health import loop_health
 from bus.kafka.connection import FETCH_MAX_WAIT_MS, security_kwargs
 from bus.lifecycle import AsyncResource
 from bus.settings import Settings
@@ -194,16 +194,7 @@ class WebhookRunner(AsyncResource):
         self.deliveries: dict[str, AuthorityDelivery] = {}
         self._session: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self.health = (
-            None
-            if metrics_port is None
-            else HealthServer(
-                settings.metrics_host,
-                metrics_port,
-                KafkaCheck(settings),
-                task_check("webhook delivery", lambda: self._tasks),
-            )
-        )
+        self.health = loop_health(settings, metrics_port, "webhook delivery", lambda: self._tasks)
 
     async def start(self) -> None:
         if self.health is not None:
