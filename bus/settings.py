@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -109,6 +110,12 @@ class Settings(BaseSettings):
     )
     officials_host: str = Field("127.0.0.1", description="Interface the officials' API binds to.")
     officials_port: int = Field(8090, description="Port of the officials' API and console.")
+    presence_lease_s: float = Field(
+        180.0,
+        ge=0,
+        description="An official online or idle without renewal for this long counts as offline "
+        "(an open console renews every third of it); 0: until changed.",
+    )
     kafka_heap: str = Field("512m", description="Max JVM heap of the local broker.")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="How every component connects to Kafka (see bus.kafka.connection)."
@@ -202,6 +209,10 @@ class Settings(BaseSettings):
     @property
     def worker_data_dir(self) -> Path:
         return self.worker_dir or self.home / "worker" / self.app_id
+
+    @property
+    def presence_lease(self) -> timedelta | None:
+        return timedelta(seconds=self.presence_lease_s) if self.presence_lease_s else None
 
 
 @lru_cache(maxsize=1)

@@ -442,10 +442,17 @@ def escalation_system(
     tmp_path: Path,
 ) -> Iterator[Callable[..., EscalationSystem]]:
     """Start the escalation system; ``first_response_s`` sets the cases' service level,
-    ``worker_settings`` more of the worker's (e.g. ``processing_guarantee``)."""
+    ``presence_lease_s`` the officials' presence lease (worker and API), ``worker_settings``
+    more of the worker's (e.g. ``processing_guarantee``)."""
     servers: list[Service] = []
 
-    def start(first_response_s: float = 600, **worker_settings: str) -> EscalationSystem:
+    def start(
+        first_response_s: float = 600,
+        presence_lease_s: float | None = None,
+        **worker_settings: str,
+    ) -> EscalationSystem:
+        if presence_lease_s is not None:
+            worker_settings["presence_lease_s"] = str(presence_lease_s)
         catalogue_path = tmp_path / "catalogue.yaml"
         write_catalogue(catalogue_path, unique_name("esc"), first_response_s)
         officials = Officials.write(tmp_path / "officials.yaml")
@@ -464,6 +471,8 @@ def escalation_system(
             "BUS_CATALOGUE": str(catalogue_path),
             "BUS_OFFICIALS": str(officials.path),
         }
+        if presence_lease_s is not None:
+            server_env["BUS_PRESENCE_LEASE_S"] = str(presence_lease_s)
         server = start_bus(
             "officials", ["officials", "serve", "--port", str(port)], server_env, tmp_path / "logs"
         )

@@ -29,7 +29,7 @@ def unavailability(
     hours = authority.working_hours
     if hours is not None and not hours.is_open(now):
         return Unavailability("ORGANIZATION", next_opening(hours, now))
-    if not board.online(authority.code):
+    if not board.online(authority.code, now):
         return Unavailability("OFFICIALS")
     return None
 

@@ -64,6 +64,13 @@ class OfficialsApi:
         self.view = view
         self.publisher = publisher
 
+    @property
+    def presence_renew_s(self) -> float | None:
+        """How often an open console renews its official's presence: a third of the lease,
+        so one lost renewal does not let it lapse; None: presence does not lapse."""
+        lease = self.view.presence.lease
+        return lease.total_seconds() / 3 if lease else None
+
     def app(self) -> web.Application:
         app = web.Application(middlewares=[http_metrics("officials")])
         add_metrics_route(app)
@@ -133,6 +140,7 @@ class OfficialsApi:
                 "authorities": {a.code: a.name for a in self.catalogue.authorities.values()},
                 "supervisor": official.supervisor,
                 "presence": self.view.presence_of(official.id),
+                "presence_renew_s": self.presence_renew_s,
                 "transfer_to": others,
                 "resolutions": list(RESOLUTIONS),
             }

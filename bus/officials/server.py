@@ -13,6 +13,7 @@ from aiohttp import web
 from bus.catalogue import Catalogue, load_catalogue
 from bus.client import Publisher
 from bus.errors import DecodeError
+from bus.escalation.presence import PresenceBoard
 from bus.health import KafkaCheck, add_health_routes
 from bus.kafka.connection import security_kwargs
 from bus.kafka.follow import TopicFollower
@@ -35,7 +36,7 @@ class OfficialsServer(AsyncResource):
         self.catalogue = catalogue or load_catalogue(settings.catalogue)
         self.port = settings.officials_port if port is None else port
         self.directory = Directory.load(settings.officials, set(self.catalogue.authorities))
-        self.view = CaseView()
+        self.view = CaseView(presence=PresenceBoard(settings.presence_lease))
         self.publisher = Publisher(settings)
         topics = self.catalogue.topics
         followed = [topics.escalations, topics.assistant_events, topics.presence]

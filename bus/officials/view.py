@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bus.client.dedup import RecentIds
+from bus.escalation.presence import PresenceBoard
 from bus.officials.supervision import Supervision
 from bus.schemas.event import Event
 from bus.schemas.types import (
@@ -72,8 +73,8 @@ def _turn(event: Event) -> dict[str, Any]:
 class CaseView:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     turns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    presence: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """official id -> (authority, presence symbol), from the presence topic."""
+    presence: PresenceBoard = field(default_factory=PresenceBoard)
+    """From the presence topic, with the escalator's lease (``BUS_PRESENCE_LEASE_S``)."""
     supervision: Supervision = field(default_factory=Supervision)
     _seen: RecentIds = field(default_factory=RecentIds)
     _waiting: dict[str, asyncio.Future[Event]] = field(default_factory=dict)
@@ -82,7 +83,7 @@ class CaseView:
         """Forget every case, turn and presence: the topics are read again from their start."""
         self.cases.clear()
         self.turns.clear()
-        self.presence.clear()
+        self.presence.officials.clear()
         self.supervision = Supervision()
         self._seen = RecentIds()
 
@@ -112,7 +113,8 @@ class CaseView:
         data, name = event.data, event.type.removeprefix(ESCALATION)
         if event.type == OFFICIAL_PRESENCE_CHANGED:
             authority = str(event.header.get("authority") or "")
-            self.presence[str(data["official_id"])] = (authority, str(data["presence"]))
+            official, presence = str(data["official_id"]), str(data["presence"])
+            self.presence.apply(official, authority, presence, event.occurred_at)
             return
         if event.type.startswith(ESCALATION):
             self.supervision.apply(event)
@@ -165,18 +167,13 @@ class CaseView:
                 waiting=data["reason"], available_again_at=_iso(data.get("available_again_at"))
             )
 
-    def online(self, authority: str) -> list[str]:
-        """Officials of ``authority`` online now, by id."""
-        return sorted(
-            official
-            for official, (their, presence) in self.presence.items()
-            if their == authority and presence == "ONLINE"
-        )
+    def online(self, authority: str, now: datetime | None = None) -> list[str]:
+        """Officials of ``authority`` online at ``now`` (default: now), by id."""
+        return self.presence.online(authority, now or datetime.now(UTC))
 
-    def presence_of(self, official_id: str) -> str:
-        """``online``, ``idle`` or ``offline`` (never seen: offline)."""
-        found = self.presence.get(official_id)
-        return found[1].lower() if found else "offline"
+    def presence_of(self, official_id: str, now: datetime | None = None) -> str:
+        """``online``, ``idle`` or ``offline`` (never seen, or lapsed: offline)."""
+        return self.presence.presence_of(official_id, now or datetime.now(UTC)).lower()
 
     def waiting(self, case: dict[str, Any], now: datetime | None = None) -> str | None:
         """Why the case still waits for an official now, or None.
@@ -188,7 +185,7 @@ class CaseView:
         reason = case.get("waiting")
         if reason is None or case["status"] != "open":
             return None
-        if reason == "OFFICIALS" and self.online(case["authority"]):
+        if reason == "OFFICIALS" and self.online(case["authority"], now):
             return None
         again = case.get("available_again_at")
         if (
@@ -196,7 +193,7 @@ class CaseView:
             and again
             and (now or datetime.now(UTC)) >= datetime.fromisoformat(again)
         ):
-            return None if self.online(case["authority"]) else "OFFICIALS"
+            return None if self.online(case["authority"], now) else "OFFICIALS"
         return str(reason)
 
     def preview(self, conversation_id: str) -> str | None:

@@ -60,7 +60,7 @@ class Escalator(Processor):
         self.outputs = outputs
         self.actions = topics.escalation_actions
         self.dead_letters = topics.dead_letters
-        self.board = PresenceBoard()
+        self.board = PresenceBoard(settings.presence_lease)
         self.asked: dict[str, float] = {}
         self.presence_topic = topics.presence
         self.presence: TopicFollower | None = None
@@ -147,7 +147,7 @@ class Escalator(Processor):
         if event.type == OFFICIAL_PRESENCE_CHANGED:
             authority = str(event.header.get("authority") or "")
             official, presence = str(event.data["official_id"]), str(event.data["presence"])
-            self.board.apply(official, authority, presence)
+            self.board.apply(official, authority, presence, event.occurred_at)
 
 
 def _refused(

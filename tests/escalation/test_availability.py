@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from bus.catalogue import Authority, WorkingHours
 from bus.escalation.availability import next_opening, unavailability
@@ -53,5 +53,24 @@ def test_idle_and_offline_officials_do_not_count_as_online() -> None:
     board = online("carl", "dora")
     assert board.apply("carl", "tax-board", "IDLE") == "ONLINE"
     board.apply("dora", "tax-board", "OFFLINE")
-    assert board.online("tax-board") == []
+    assert board.online("tax-board", WEDNESDAY_NOON) == []
     assert unavailability(TAX, WEDNESDAY_NOON, board) is not None
+
+
+def test_a_presence_not_renewed_within_its_lease_counts_as_offline() -> None:
+    board = PresenceBoard(lease=timedelta(minutes=3))
+    board.apply("carl", "tax-board", "ONLINE", WEDNESDAY_NOON)
+    board.apply("dora", "tax-board", "IDLE", WEDNESDAY_NOON)
+    board.apply("erik", "tax-board", "ONLINE")  # no time given: holds until changed
+    later = WEDNESDAY_NOON + timedelta(minutes=3)
+    assert board.online("tax-board", later) == ["carl", "erik"]
+    assert board.presence_of("dora", later) == "IDLE"
+    lapsed = later + timedelta(seconds=1)
+    assert board.online("tax-board", lapsed) == ["erik"]
+    assert (board.presence_of("carl", lapsed), board.presence_of("dora", lapsed)) == (
+        "OFFLINE",
+        "OFFLINE",
+    )
+    board.apply("carl", "tax-board", "ONLINE", lapsed)  # a renewal
+    assert board.online("tax-board", lapsed) == ["carl", "erik"]
+    assert PresenceBoard().online("tax-board", lapsed) == []

@@ -494,6 +494,40 @@ async def test_the_console_speaks_the_browsers_language_and_sets_an_idle_officia
         assert figures["officials_online"] == ["bert"]
 
 
+async def test_an_open_console_renews_the_presence_and_a_lost_one_lapses_to_offline(
+    escalation_system: Callable[..., Any],
+) -> None:
+    system = escalation_system(presence_lease_s=3)  # the console renews every second
+    async with chromium() as browser:
+        page = await open_console(browser, system.api.url, DESKTOP)
+        await sign_in(page, system.officials.tokens["bert"], "Bert")
+        await expect(page.locator("#presence")).to_have_value("online")
+        await presence_is(system, "bert", "online")
+        await asyncio.sleep(4.5)  # past the lease: only the renewals keep bert online
+        _, figures = await system.api.acall("GET", "/api/supervisor?tz=UTC", "anna")
+        assert figures["presence"]["bert"] == "online"
+        # the browser loses the API for good (a crash, a network gone): nobody says offline
+        await page.route("**/api/presence", lambda route: route.abort())
+        await presence_is(system, "bert", "offline")
+        conversation = f"c-{uuid.uuid4().hex[:8]}"
+        await publish_conversation(system, conversation, "I lost my passport")
+        case = await case_in_queue(system, conversation)
+        assert case["waiting"] == "OFFICIALS"  # the escalator let bert's presence lapse too
+        await page.context.close()
+
+
+async def case_in_queue(system: Any, conversation_id: str) -> dict[str, Any]:
+    """The police queue's case of ``conversation_id`` once it is there, as anna sees it."""
+    async with asyncio.timeout(60):
+        while True:
+            status, body = await system.api.acall("GET", "/api/cases", "anna")
+            assert status == 200, body
+            found = [c for c in body["cases"] if c["conversation_id"] == conversation_id]
+            if found and found[0].get("waiting"):
+                return dict(found[0])
+            await asyncio.sleep(0.2)
+
+
 async def presence_is(system: Any, official: str, expected: str) -> dict[str, Any]:
     """The supervisor's figures once they show ``official``'s presence as ``expected``."""
     async with asyncio.timeout(60):

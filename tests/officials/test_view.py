@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bus.catalogue import Catalogue
@@ -71,11 +71,12 @@ def unsure(message_id: str, confidence: float) -> Event:
     )
 
 
-def presence(official: str, symbol: str) -> Event:
+def presence(official: str, symbol: str, at: datetime | None = None) -> Event:
     return new_event(
         CONV + "OfficialPresenceChanged",
         source="officials-api:police",
         authority="police",
+        occurred_at=at,
         official_id=official,
         presence=symbol,
     )
@@ -127,6 +128,19 @@ def test_a_case_waits_for_officials_only_until_one_comes_online() -> None:
         "online",
         "offline",
     )
+
+
+def test_an_official_whose_console_stopped_renewing_counts_as_offline_after_the_lease() -> None:
+    view, state = CaseView(presence=PresenceBoard(timedelta(minutes=3))), ConversationState()
+    for out in on_conversation(handoff(), state, CATALOGUE, PresenceBoard(), NOW):
+        view.apply(out.event)
+    (case,) = view.queue("police")
+    view.apply(presence("anna", "ONLINE", NOW))
+    soon, late = NOW + timedelta(minutes=2), NOW + timedelta(minutes=4)
+    assert (view.waiting(case, soon), view.presence_of("anna", soon)) == (None, "online")
+    assert (view.waiting(case, late), view.presence_of("anna", late)) == ("OFFICIALS", "offline")
+    view.apply(presence("anna", "ONLINE", late))  # the console renewed it
+    assert view.online("police", late) == ["anna"]
 
 
 def test_a_case_waits_for_the_organisation_until_it_opens_again() -> None:

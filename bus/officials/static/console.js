@@ -42,6 +42,7 @@ let networkTrouble = false;
 let presence = "offline";
 let autoIdle = false;
 let lastActivity = Date.now();
+let renewedAt = 0; // when the presence was last said to the API
 let busy = false;
 
 const $ = (id) => document.getElementById(id);
@@ -149,6 +150,7 @@ async function setPresence(value, automatic) {
   autoIdle = automatic;
   $("presence").value = value;
   $("presence-dot").className = `dot ${value}`;
+  renewedAt = Date.now();
   try {
     await call("PUT", "/api/presence", { presence: value });
   } catch (error) {
@@ -221,6 +223,19 @@ function tick() {
   if (presence === "online" && Date.now() - lastActivity > IDLE_AFTER_S * 1000) {
     setPresence("idle", true);
     say(t("presence.autoIdle", { minutes: duration(IDLE_AFTER_S * 1000) }));
+  }
+  const renewMs = (me.presence_renew_s || 0) * 1000;
+  if (renewMs && presence !== "offline" && Date.now() - renewedAt > renewMs) renewPresence();
+}
+
+// The presence is a lease: while the console is open it says it again, so a crashed
+// browser or a sleeping laptop lets the official go offline by itself.
+async function renewPresence() {
+  renewedAt = Date.now();
+  try {
+    await call("PUT", "/api/presence", { presence });
+  } catch {
+    /* the next renewal tries again; the lease outlasts two missed ones */
   }
 }
 
