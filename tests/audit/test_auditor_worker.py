@@ -10,6 +10,7 @@ from pathlib import Path
 
 import fastavro
 import pytest
+import yaml
 from aiokafka import AIOKafkaProducer
 
 from bus.audit.log import encode
@@ -207,6 +208,14 @@ async def test_an_auditor_killed_mid_stream_is_replaced_without_forking_or_losin
     assert f"OK: {len(ids)} records" in verified
 
 
+def _point_audit_at(catalogue: Path, topic: str) -> str:
+    """Change the catalogue's audit topic to ``topic``, as an operator would after a halt."""
+    document = yaml.safe_load(catalogue.read_text())
+    document["topics"]["audit"] = topic
+    catalogue.write_text(yaml.safe_dump(document, sort_keys=False))
+    return topic
+
+
 def _quiet_for(seconds: float) -> Callable[[list[LogEntry]], bool]:
     """Whether no entry came in for ``seconds``: the writers have caught up."""
     last = {"count": -1, "since": time.monotonic()}
@@ -363,3 +372,19 @@ async def test_a_forged_record_at_the_head_halts_the_chain_and_fails_verify(
     assert after == []  # not extended: no record chained to the forgery, no checkpoint over it
     still = await asyncio.to_thread(run_bus, "audit", "verify", env=env, timeout_s=300)
     assert still.returncode == 1 and f"offset {sent.offset} " in still.stdout
+    restarted.stop()
+
+    # The repair the README gives: a new audit topic, the missed records sent to its intake.
+    new_audit = _point_audit_at(Path(audit_env["catalogue"]), f"{audit_env['audit']}-v2")
+    repaired = start_worker("auditor-3", **_worker_env(audit_env))
+    await asyncio.to_thread(repaired.wait_until, lambda: repaired.logged("Worker ready"), 90)
+    redrive = ("deadletters", "redrive", "--reason", "audit-chain-halted")
+    sent_back = await asyncio.to_thread(run_bus, *redrive, "--to", f"{new_audit}-intake", env=env)
+    assert sent_back.returncode == 0, sent_back.stdout + sent_back.stderr
+    assert f"sent {int(halted_letters)} of {int(halted_letters)}" in sent_back.stdout
+    rechained, _ = await read_audit(
+        settings.bootstrap_servers, codec, new_audit, _signed_to_the_end(int(halted_letters))
+    )
+    assert len([e for e in rechained if e.record is not None]) == halted_letters
+    verified = await asyncio.to_thread(run_bus, "audit", "verify", env=env, timeout_s=300)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
