@@ -18,21 +18,36 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bus.audit.log import read_range
+from bus.errors import BusError
 
 
 class FedTurns:
     """The ``event_id``s each sandbox input holds, as far as it has been read."""
 
     def __init__(
-        self, consumer: AIOKafkaConsumer, partitions: Callable[[str], Awaitable[list[int]]]
+        self,
+        connect: Callable[[], AIOKafkaConsumer],
+        partitions: Callable[[str], Awaitable[list[int]]],
     ) -> None:
-        self.consumer = consumer
+        self.connect = connect
+        """A new consumer without a group (``bus.audit.log.log_consumer``), made at start:
+        aiokafka's clients belong to the running event loop."""
         self.partitions = partitions
         """A topic's partitions from the cluster (``bus.audit.log.partitions_of``)."""
+        self.consumer: AIOKafkaConsumer | None = None
         self.ids: dict[str, set[str]] = defaultdict(set)
         self.known: dict[str, list[int]] = {}
         self.read_to: dict[TopicPartition, int] = {}
         self.lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self.consumer = self.connect()
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
 
     async def holds(self, topic: str, event_id: str) -> bool:
         """Whether ``topic`` (a sandbox input) holds a turn with ``event_id``."""
@@ -45,6 +60,8 @@ class FedTurns:
         return event_id in self.ids[topic]
 
     async def _read_on(self, topic: str, *, refresh: bool) -> None:
+        if self.consumer is None:
+            raise BusError("FedTurns.start() was not awaited: it has no consumer to read with")
         if refresh or topic not in self.known:
             self.known[topic] = await self.partitions(topic)
         tps = [TopicPartition(topic, partition) for partition in self.known[topic]]

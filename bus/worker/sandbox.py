@@ -53,15 +53,15 @@ class SandboxFeed(Processor):
         self.clock = clock
         security = security_kwargs(settings)
         self.turns = FedTurns(
-            log_consumer(settings.bootstrap_servers, **security),
+            partial(log_consumer, settings.bootstrap_servers, **security),
             partial(partitions_of, settings.bootstrap_servers, **security),
         )
 
     async def start(self) -> None:
-        await self.turns.consumer.start()
+        await self.turns.start()
 
     async def stop(self) -> None:
-        await self.turns.consumer.stop()
+        await self.turns.stop()
 
     async def process(self, record: Record) -> None:
         if record.topic in self.inputs:

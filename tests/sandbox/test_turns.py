@@ -25,10 +25,12 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
 
 @pytest.fixture
 async def turns(kafka_bootstrap: str) -> AsyncIterator[FedTurns]:
-    turns = FedTurns(log_consumer(kafka_bootstrap), partial(partitions_of, kafka_bootstrap))
-    await turns.consumer.start()
+    turns = FedTurns(
+        partial(log_consumer, kafka_bootstrap), partial(partitions_of, kafka_bootstrap)
+    )
+    await turns.start()
     yield turns
-    await turns.consumer.stop()
+    await turns.stop()
 
 
 async def _turn(producer: AIOKafkaProducer, topic: str, event_id: str, key: str) -> None:
