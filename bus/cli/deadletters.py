@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections import Counter, deque
+from collections.abc import AsyncIterator
 
 from bus.catalogue import load_catalogue
 from bus.cli.parser import Commands
@@ -22,22 +24,43 @@ def _filter(args: argparse.Namespace) -> LetterFilter:
     )
 
 
-async def _matching(args: argparse.Namespace, settings: Settings) -> list[Found]:
+async def _letters(args: argparse.Namespace, settings: Settings) -> AsyncIterator[Found]:
+    """The chosen letters of the dead-letter topic, as it stands now."""
     where = _filter(args)
     topic = args.topic or load_catalogue(settings.catalogue).topics.dead_letters
-    return [item async for item in read_letters(settings, topic) if where.matches(item.letter)]
+    async for item in read_letters(settings, topic):
+        if where.matches(item.letter):
+            yield item
+
+
+async def _matching(args: argparse.Namespace, settings: Settings) -> list[Found]:
+    return [item async for item in _letters(args, settings)]
+
+
+async def _show(args: argparse.Namespace, settings: Settings) -> None:
+    """One line per letter as it is read (only the last ``--last`` kept), then the counts."""
+    counts: Counter[tuple[str, str]] = Counter()
+    last: deque[Found] = deque(maxlen=args.last or None)
+    async for item in _letters(args, settings):
+        counts[(item.letter.topic, item.letter.reason)] += 1
+        if args.last:
+            last.append(item)
+        else:
+            print(line(item))
+    for item in last:
+        print(line(item))
+    total = sum(counts.values())
+    print(f"{total} dead letters" + (":" if total else ""))
+    for (source, reason), count in sorted(counts.items()):
+        print(f"  {count:6d}  {source}  {reason}")
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    found = asyncio.run(_matching(args, settings))
     if args.format == "json":
+        found = asyncio.run(_matching(args, settings))
         print(json.dumps([to_json(item) for item in found], indent=2, ensure_ascii=False))
-        return 0
-    for item in found[-args.last :] if args.last else found:
-        print(line(item))
-    print(f"{len(found)} dead letters" + (":" if found else ""))
-    for (source, reason), count in sorted(counted(found).items()):
-        print(f"  {count:6d}  {source}  {reason}")
+    else:
+        asyncio.run(_show(args, settings))
     return 0
 
 

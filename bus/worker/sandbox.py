@@ -44,8 +44,9 @@ class SandboxFeed(Processor):
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.sandboxes = tuple(box for box in catalogue.sandboxes if box.live)
-        self.inputs = {box.answers: box.input for box in catalogue.sandboxes}
-        self.reads = (catalogue.topics.assistant_events, *sorted(self.inputs))
+        self.input_of = {box.answers: box.input for box in catalogue.sandboxes}
+        """Each sandbox's answers topic -> its input topic."""
+        self.reads = (catalogue.topics.assistant_events, *sorted(self.input_of))
         self.dead_letters = catalogue.topics.dead_letters
         self.runtime = runtime
         self.outputs = outputs
@@ -64,7 +65,7 @@ class SandboxFeed(Processor):
         await self.turns.stop()
 
     async def process(self, record: Record) -> None:
-        if record.topic in self.inputs:
+        if record.topic in self.input_of:
             await self._check_answer(record)
             return
         try:
@@ -87,7 +88,7 @@ class SandboxFeed(Processor):
             return
         problem = answer_problem(event)
         if problem is None:
-            turn, input_topic = str(event.header["causation_id"]), self.inputs[record.topic]
+            turn, input_topic = str(event.header["causation_id"]), self.input_of[record.topic]
             if not await self.turns.holds(input_topic, turn):
                 problem = unknown_turn(turn, input_topic)
         if problem is not None:

@@ -77,6 +77,11 @@ async def test_a_letter_sent_back_after_the_fix_reaches_its_authority(
     )
     assert sorted(item["reason"] for item in listed) == ["no-authority-for-service"] * 2
     assert {item["headers"]["ce_id"] for item in listed} == {request.id, other.id}
+    shown = _bus(settings, catalogue, "deadletters", "list", "--last", "1")  # the catalogue's
+    assert (
+        len([row for row in shown.splitlines() if "router  no-authority-for-service" in row]) == 1
+    )
+    assert "2 dead letters:" in shown and f"2  {prefix}.assistant-events  no-authority" in shown
 
     document = yaml.safe_load(catalogue.read_text())
     document["authorities"][0]["services"].append("vehicle-tax")  # the fix
