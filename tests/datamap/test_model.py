@@ -181,3 +181,20 @@ def test_a_sandbox_candidate_reads_citizens_free_text_scrubbed_and_nothing_in_cl
     assert Passage("bus.sandbox.police-v2.input", Form.SCRUBBED) in text.passages
     clear = [f.label for f in found.fields if found.access(f, "candidate-police-v2") is Form.CLEAR]
     assert clear == []
+
+
+def test_every_other_topic_of_the_bus_is_listed_without_personal_data_with_its_readers() -> None:
+    quiet = {topic.name: topic for topic in MAP.quiet}
+    assert set(quiet) == {
+        T.presence,
+        "agency-bus-router-subjects-changelog",
+        "escalator-escalator-conversations-changelog",  # the escalator's own app id under ACLs
+        "_schemas",
+    }
+    assert not set(quiet) & {topic.name for topic in MAP.topics}
+    assert quiet["agency-bus-router-subjects-changelog"].readers == ("router",)
+    assert quiet["escalator-escalator-conversations-changelog"].readers == ("escalator",)
+    assert quiet["_schemas"].readers == ("registry",)
+    assert quiet["_schemas"].cleanup_policy == "compact"
+    listed = MAP.to_json()["without_personal_data"]
+    assert [topic["name"] for topic in listed] == [topic.name for topic in MAP.quiet]

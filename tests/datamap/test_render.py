@@ -37,6 +37,9 @@ def test_the_markdown_matrix_marks_each_principals_access() -> None:
     assert "`MessageSent.text` *free text*" in text
     assert "| `bus.audit` | pseudonymised | forever | `auditor`, `audit-reader` |" in text
     assert "- `bus replay --scrub` hands it on with the identifiers in free text replaced" in text
+    quiet = text.split("## Topics without personal data", 1)[1].split("## Principals", 1)[0]
+    assert "| `_schemas` | `registry` | The schema registry's schemas" in quiet
+    assert "router-subjects-changelog` | `router` |" in quiet
 
 
 class _Tables(HTMLParser):
@@ -63,6 +66,7 @@ def test_the_html_page_is_self_contained_and_every_table_has_a_caption_and_scope
     assert tables.unscoped == 0
     assert tables.external == []
     assert "<script" not in page and "@import" not in page and "url(" not in page
+    assert "<h2>Topics without personal data</h2>" in page and "<code>_schemas</code>" in page
 
 
 def test_bus_datamap_writes_each_format_chosen_by_option_or_suffix(tmp_path: Path) -> None:
