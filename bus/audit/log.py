@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -77,13 +77,27 @@ async def read_range(
             return
 
 
-async def read_log(
-    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, partitions: Iterable[int]
-) -> AsyncIterator[LogEntry]:
-    """Every entry of the audit topic's ``partitions`` (see partitions_of), in log order."""
+async def read_to_end(
+    consumer: AIOKafkaConsumer,
+    topic: str,
+    partitions: Iterable[int],
+    after: Mapping[int, int] | None = None,
+) -> AsyncIterator[Any]:
+    """Every message of ``topic``'s ``partitions`` up to each one's end as it is now,
+    partition by partition in offset order; from offset ``after[partition]`` where given
+    (never before the log's start)."""
     for partition in partitions:
         tp = TopicPartition(topic, partition)
         start = (await consumer.beginning_offsets([tp]))[tp]
         end = (await consumer.end_offsets([tp]))[tp]
-        async for message in read_range(consumer, tp, start, end):
-            yield await decode_entry(codec, partition, message.offset, message.value)
+        first = max(start, (after or {}).get(partition, 0))
+        async for message in read_range(consumer, tp, first, end):
+            yield message
+
+
+async def read_log(
+    consumer: AIOKafkaConsumer, codec: AvroCodec, topic: str, partitions: Iterable[int]
+) -> AsyncIterator[LogEntry]:
+    """Every entry of the audit topic's ``partitions`` (see partitions_of), in log order."""
+    async for message in read_to_end(consumer, topic, partitions):
+        yield await decode_entry(codec, message.partition, message.offset, message.value)

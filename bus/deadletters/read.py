@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
-from bus.audit.log import log_consumer, partitions_of, read_range
+from bus.audit.log import log_consumer, partitions_of, read_to_end
 from bus.deadletters.letter import DeadLetter
 from bus.deadletters.queue import Found, redriven
 from bus.kafka.connection import client_kwargs, security_kwargs
@@ -15,20 +15,15 @@ from bus.settings import Settings
 
 
 async def read_letters(settings: Settings, topic: str) -> AsyncIterator[Found]:
-    """Every letter on ``topic`` as it stands now (to each partition's end when asked),
-    partition by partition, in offset order."""
+    """Every letter on ``topic`` as it stands now, partition by partition, in offset order."""
     security = security_kwargs(settings)
     partitions = await partitions_of(settings.bootstrap_servers, topic, **security)
     consumer = log_consumer(settings.bootstrap_servers, **security)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, partition) for partition in partitions]
-        starts = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
-        for tp in tps:
-            async for message in read_range(consumer, tp, starts[tp], ends[tp]):
-                letter = DeadLetter.from_message(message.key, message.value, message.headers or ())
-                yield Found(topic, tp.partition, message.offset, letter)
+        async for message in read_to_end(consumer, topic, partitions):
+            letter = DeadLetter.from_message(message.key, message.value, message.headers or ())
+            yield Found(topic, message.partition, message.offset, letter)
     finally:
         await consumer.stop()
 

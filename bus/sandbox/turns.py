@@ -6,7 +6,7 @@ worker that fed it: another worker, or ``bus sandbox replay``, may have
 written it, and the worker may read the answer before it reads the turn. So
 a turn not seen yet sends the reader to the input topic's end (committed
 records only: a candidate sees nothing else) and only then is it unknown.
-Each partition is read once, from where the last look stopped.
+Each record is read once: a look goes on from where the last one stopped.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
-from bus.audit.log import read_range
+from bus.audit.log import read_to_end
 from bus.errors import BusError
 
 
@@ -37,7 +37,8 @@ class FedTurns:
         self.consumer: AIOKafkaConsumer | None = None
         self.ids: dict[str, set[str]] = defaultdict(set)
         self.known: dict[str, list[int]] = {}
-        self.read_to: dict[TopicPartition, int] = {}
+        self.read_to: dict[str, dict[int, int]] = defaultdict(dict)
+        """Topic -> partition -> the offset after the last record read."""
         self.lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -64,13 +65,9 @@ class FedTurns:
             raise BusError("FedTurns.start() was not awaited: it has no consumer to read with")
         if refresh or topic not in self.known:
             self.known[topic] = await self.partitions(topic)
-        tps = [TopicPartition(topic, partition) for partition in self.known[topic]]
-        starts = await self.consumer.beginning_offsets(tps)
-        ends = await self.consumer.end_offsets(tps)
-        for tp in tps:
-            start = max(self.read_to.get(tp, 0), starts[tp])
-            async for message in read_range(self.consumer, tp, start, ends[tp]):
-                found = dict(message.headers or ()).get("ce_id")
-                if found:
-                    self.ids[topic].add(found.decode())
-            self.read_to[tp] = max(start, ends[tp])
+        read_to = self.read_to[topic]
+        async for message in read_to_end(self.consumer, topic, self.known[topic], read_to):
+            read_to[message.partition] = message.offset + 1
+            found = dict(message.headers or ()).get("ce_id")
+            if found:
+                self.ids[topic].add(found.decode())
